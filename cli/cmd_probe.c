@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "mxt_common.h"
 #include "mxt_db.h"
+#include "priors.h"
 #include "probes.h"
 
 static const char usage_text[] =
@@ -24,6 +25,9 @@ static const char usage_text[] =
     "  --max-memory SIZE  cap the latency sweep's buffer (e.g. 64M); it is also capped at\n"
     "                     25 %% of the available memory\n"
     "  --no-store         measure and print, store nothing\n"
+    "  --save-curves FILE also write the raw curves (mxtune.curves/1 JSON) to FILE\n"
+    "  --dump-cpuid       print this CPU's raw CPUID leaves (the format of tests/data/cpuid)\n"
+    "                     and exit; with --save-curves, for recording test fixtures\n"
     "  --help             this text\n"
     "\n"
     "Progress goes to stderr. Ctrl-C stops the probe and stores nothing (exit 130).\n";
@@ -54,10 +58,11 @@ int cmd_probe(int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},       {"quick", no_argument, NULL, 'q'},
         {"thorough", no_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
         {"db", required_argument, NULL, 'd'},   {"max-memory", required_argument, NULL, 'M'},
-        {"no-store", no_argument, NULL, 'n'},   {NULL, 0, NULL, 0},
+        {"no-store", no_argument, NULL, 'n'},   {"save-curves", required_argument, NULL, 'S'},
+        {"dump-cpuid", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
     };
     struct mxt_probe_opts po = {.mode = MXT_PROBE_DEFAULT};
-    const char *db_path = NULL;
+    const char *db_path = NULL, *curves_path = NULL;
     int json = 0, quick = 0, thorough = 0, store = 1, c;
     while ((c = cli_getopt("probe", argc, argv, "h", opts)) != -1) {
         switch (c) {
@@ -67,6 +72,11 @@ int cmd_probe(int argc, char **argv) {
         case 'j': json = 1; break;
         case 'd': db_path = optarg; break;
         case 'n': store = 0; break;
+        case 'S': curves_path = optarg; break;
+        case 'C': {
+            int rc = mxt_priors_dump_cpuid(stdout);
+            return rc ? cli_fail("probe", rc) : CLI_OK;
+        }
         case 'M': {
             uint64_t v;
             if (mxt_parse_size(optarg, "--max-memory", &v)) return cli_fail("probe", MXT_EINVAL);
@@ -110,6 +120,19 @@ int cmd_probe(int argc, char **argv) {
     if ((rc = mxt_probe_curves_to_json(cv, &curves))) {
         exit_code = cli_fail("probe", rc);
         goto done;
+    }
+    if (curves_path) {
+        FILE *f = fopen(curves_path, "w");
+        int bad = !f;
+        if (f) {
+            bad = fputs(curves, f) == EOF;
+            bad |= fclose(f) != 0;
+        }
+        if (bad) {
+            exit_code = cli_fail("probe", mxt_error(MXT_EIO, "cannot write curves to '%s'",
+                                                    curves_path));
+            goto done;
+        }
     }
     int64_t run_id = 0;
     if (db) {

@@ -8,11 +8,13 @@
 #include "flops_kernels.h"
 #include "probes.h"
 
-/* 64 dependent single-cycle adds per iteration. */
+/* 64 dependent single-cycle register-register adds per iteration. Not adds of
+ * an immediate: recent Intel cores (Golden Cove) fold chains of those at
+ * rename, which made a Sapphire Rapids guest look like an 8 GHz part. */
 static void add_chain_kernel(void *ctx, uint64_t iters) {
-    uint64_t x = (uint64_t)(uintptr_t)ctx;
+    uint64_t x = (uint64_t)(uintptr_t)ctx, one = (uint64_t)(uintptr_t)ctx;
     for (uint64_t i = 0; i < iters; i++) {
-        __asm__ volatile(".rept 64\n\taddq $1, %0\n\t.endr" : "+r"(x));
+        __asm__ volatile(".rept 64\n\taddq %1, %0\n\t.endr" : "+r"(x) : "r"(one));
     }
     __asm__ volatile("" ::"r"(x));
 }
@@ -90,6 +92,7 @@ int mxt_flops_probe(const struct mxt_harness *h, int threads, double clock_ghz,
             best_chains[set->dtype] = sat;
             if (set->dtype == 0) {
                 r->fma_latency_cycles = lat_ns * clock_ghz;
+                r->fma_latency_ns = lat_ns;
                 r->chains_to_saturate = sat;
                 r->widest_bits = set->bits;
                 r->fma_per_cycle = clock_ghz > 0 ? best / (set->lanes * 2.0 * clock_ghz) : 0;

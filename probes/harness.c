@@ -43,6 +43,18 @@ int mxt_harness_time(const struct mxt_harness *h, mxt_probe_kernel kernel, void 
         if (iters > h->max_iters) iters = h->max_iters;
     }
     if (t <= 0) return mxt_error(MXT_EMEASURE, "the clock did not advance during a probe");
+    /* A sample can be long because of a fixed cost (waking threads, a page
+     * fault) rather than the work: double until doubling the iterations about
+     * doubles the time, so the per-iteration figure measures the kernel. */
+    while (iters < h->max_iters && mxt_clock_now(c) - start < h->max_total_s) {
+        if (mxt_interrupted) return mxt_error(MXT_EINTR, "interrupted");
+        double t2 = sample(c, kernel, ctx, 2 * iters);
+        if (t2 <= 0) break;
+        iters *= 2;
+        int linear = t2 >= 1.8 * t;
+        t = t2;
+        if (linear) break;
+    }
     double per[MXT_MAX_SAMPLES];
     int n = 0, want = h->repeats < 1 ? 1 : (h->repeats > MXT_MAX_SAMPLES ? MXT_MAX_SAMPLES : h->repeats);
     per[n++] = t / (double)iters;

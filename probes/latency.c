@@ -221,14 +221,14 @@ done:
 
 int mxt_l1_ways_probe(const struct mxt_harness *h, size_t set_stride, int *ways,
                       struct mxt_curve *curve) {
-    const int kmax = 32;
+    const int kmax = 24;
     struct mxt_membuf buf;
     int rc = mxt_membuf_alloc(&buf, set_stride * (size_t)kmax + 4096);
     if (rc) return rc;
     memset(curve, 0, sizeof *curve);
     char *b = buf.base;
     struct mxt_rng r = {12345};
-    int order[32];
+    int order[24];
     for (int k = 1; k <= kmax; k++) {
         for (int i = 0; i < k; i++) order[i] = i;
         for (int i = k - 1; i > 1; i--) {

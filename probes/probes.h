@@ -83,7 +83,8 @@ struct mxt_flops_result {
     double f32_1t, f64_1t, f32_all, f64_all; /* GFLOP/s at the widest width */
     double per_width[3][2];                  /* [128,256,512][f32,f64] 1-thread GFLOP/s */
     int widest_bits;
-    double fma_latency_cycles;
+    double fma_latency_cycles;               /* at clock_ghz */
+    double fma_latency_ns;
     int chains_to_saturate;
     double fma_per_cycle;                    /* vector FMAs per cycle at the widest width */
 };

@@ -504,3 +504,33 @@ MXT_TEST(collect_under_root) {
     CHECK(strcmp(p.thp, "always") == 0);
     if (access("/proc/meminfo", R_OK) == 0) CHECK(p.mem_available > 0);
 }
+
+/* The real recording from the 16-core Xeon test machine (a KVM guest). */
+MXT_TEST(sysfs_xeon_emr_recorded) {
+    struct mxt_priors p;
+    struct mxt_machine m;
+    memset(&p, 0, sizeof p);
+    CHECK_EQ_INT(load_dump("xeon-emr-16c-kvm.txt", &p), 0);
+    CHECK(strcmp(p.vendor, "GenuineIntel") == 0);
+    CHECK_EQ_INT(p.family, 6);
+    CHECK_EQ_INT(p.model, 207);
+    CHECK(has_isa(&p, "avx512f") && has_isa(&p, "amx_tile"));
+    CHECK_EQ_INT(read_tree("xeon-emr-16c-kvm", &p), 0);
+    CHECK_EQ_INT(p.sysfs.n, 4);
+    CHECK_EQ_INT(p.threads_per_core, 1);
+    const struct mxt_reported_cache *c = find_rc(&p.sysfs, 1, MXT_CACHE_DATA);
+    CHECK(c && c->size_bytes == 48 * 1024 && c->ways == 12 && c->shared_by == 1);
+    c = find_rc(&p.sysfs, 2, MXT_CACHE_UNIFIED);
+    CHECK(c && c->size_bytes == 2048 * 1024 && c->ways == 16);
+    c = find_rc(&p.sysfs, 3, MXT_CACHE_UNIFIED);
+    CHECK(c && c->size_bytes == 307200ull * 1024 && c->ways == 20 && c->shared_by == 16);
+    p.nproc = 16;
+    mxt_machine_init(&m);
+    mxt_priors_apply(&p, &m);
+    CHECK_EQ_INT(m.cores, 16);
+    CHECK_EQ_INT(m.n_caches, 3);
+    CHECK_EQ_INT(m.caches[0].provenance, MXT_PROV_SYSFS);
+    CHECK_EQ_INT(m.caches[2].shared_by, 16);
+    /* 300 MiB over 16 cores is 18.75 MiB a core: a plausible share, kept as a prior. */
+    CHECK_EQ_INT(m.caches[2].size_bytes, 307200ull * 1024);
+}
