@@ -82,6 +82,13 @@ case_probe_memory_cap() {
     expect 0 "$MXTUNE" probe --quick --json --max-memory 8M --db "$T/c.db"
     grep -q "capped at 8 MiB" "$T/out" || fail "the profile does not say the sweep was capped"
 }
+case_probe_low_memory_caps_sweep() {
+    # A machine with 40 MiB available: the sweep is capped at a quarter, not killed.
+    mkdir -p "$T/root/proc"
+    printf 'MemTotal:        65536 kB\nMemFree:         40960 kB\nMemAvailable:    40960 kB\n' >"$T/root/proc/meminfo"
+    MXT_SYSFS_ROOT="$T/root" expect 0 "$MXTUNE" probe --quick --json --db "$T/m.db"
+    grep -q "capped at 10 MiB (25 % of the 40 MiB available)" "$T/out" || { cat "$T/out" >&2; fail "no cap warning"; }
+}
 case_probe_interrupt_stores_nothing() {
     "$MXTUNE" probe --db "$T/i.db" >"$T/out" 2>"$T/err" &
     local pid=$!
