@@ -26,14 +26,17 @@ int cli_load_this_machine(const char *db_path, struct mxt_machine *m) {
 }
 
 static void bw_text(double v, char *buf, size_t n) {
-    if (v > 0) snprintf(buf, n, "%.1f GB/s", v);
-    else snprintf(buf, n, "-");
+    if (v > 0)
+        snprintf(buf, n, "%.1f GB/s", v);
+    else
+        snprintf(buf, n, "-");
 }
 
 void cli_print_machine(FILE *f, const struct mxt_machine *m) {
     fprintf(f, "machine   %s%s%s\n", m->brand[0] ? m->brand : "(unknown CPU)",
             m->name[0] ? " -- " : "", m->name);
-    fprintf(f, "          %s family %d model %d stepping %d, %d cores x %d threads, fingerprint %s\n",
+    fprintf(f,
+            "          %s family %d model %d stepping %d, %d cores x %d threads, fingerprint %s\n",
             m->vendor, m->family, m->model, m->stepping, m->cores,
             m->threads_per_core ? m->threads_per_core : 1, m->fingerprint);
     fprintf(f, "\n%-6s %10s %10s %9s %8s %12s %5s %5s %4s  %s\n", "level", "size", "usable",
@@ -45,21 +48,28 @@ void cli_print_machine(FILE *f, const struct mxt_machine *m) {
         mxt_format_bytes(c->size_bytes, sz, sizeof sz);
         mxt_format_bytes(c->usable_bytes, us, sizeof us);
         bw_text(c->bw_read_GBps, bw, sizeof bw);
-        if (c->latency_ns > 0) snprintf(lat, sizeof lat, "%.2f ns", c->latency_ns);
-        else snprintf(lat, sizeof lat, "-");
-        if (c->latency_cycles > 0) snprintf(cyc, sizeof cyc, "%.1f", c->latency_cycles);
-        else snprintf(cyc, sizeof cyc, "-");
+        if (c->latency_ns > 0)
+            snprintf(lat, sizeof lat, "%.2f ns", c->latency_ns);
+        else
+            snprintf(lat, sizeof lat, "-");
+        if (c->latency_cycles > 0)
+            snprintf(cyc, sizeof cyc, "%.1f", c->latency_cycles);
+        else
+            snprintf(cyc, sizeof cyc, "-");
         fprintf(f, "%-6s %10s %10s %9s %8s %12s %5d %5d %4.2f  %s\n", lv, sz, us, lat, cyc, bw,
                 c->ways, c->line_bytes, c->confidence, mxt_provenance_name(c->provenance));
     }
     const struct mxt_dram *d = &m->dram;
     if (d->provenance != MXT_PROV_NONE || d->latency_ns > 0) {
         char lat[24];
-        if (d->latency_ns > 0) snprintf(lat, sizeof lat, "%.1f ns", d->latency_ns);
-        else snprintf(lat, sizeof lat, "-");
+        if (d->latency_ns > 0)
+            snprintf(lat, sizeof lat, "%.1f ns", d->latency_ns);
+        else
+            snprintf(lat, sizeof lat, "-");
         fprintf(f, "%-6s %10s %10s %9s %8s %12s\n", "DRAM", "", "", lat, "", "");
-        fprintf(f, "       bandwidth GB/s (1 thread / all): read %.1f / %.1f, copy %.1f / %.1f, "
-                   "triad %.1f / %.1f  [%s]\n",
+        fprintf(f,
+                "       bandwidth GB/s (1 thread / all): read %.1f / %.1f, copy %.1f / %.1f, "
+                "triad %.1f / %.1f  [%s]\n",
                 d->read_1t, d->read_all, d->copy_1t, d->copy_all, d->triad_1t, d->triad_all,
                 mxt_provenance_name(d->provenance));
     }
@@ -67,8 +77,9 @@ void cli_print_machine(FILE *f, const struct mxt_machine *m) {
     if (c->provenance != MXT_PROV_NONE) {
         fprintf(f, "\npeak      f32 %.1f GFLOP/s (1 core), %.1f (all); f64 %.1f, %.1f  [%s]\n",
                 c->f32_1t, c->f32_all, c->f64_1t, c->f64_all, mxt_provenance_name(c->provenance));
-        fprintf(f, "          %d-bit vectors, %d FMA/cycle, FMA latency %.1f cycles, core clock "
-                   "%.2f GHz (TSC %.2f GHz)\n",
+        fprintf(f,
+                "          %d-bit vectors, %d FMA/cycle, FMA latency %.1f cycles, core clock "
+                "%.2f GHz (TSC %.2f GHz)\n",
                 c->vector_bits, c->fma_per_cycle, c->fma_latency_cycles, c->clock_ghz, c->tsc_ghz);
     }
     int header = 0;
@@ -77,10 +88,13 @@ void cli_print_machine(FILE *f, const struct mxt_machine *m) {
         if (p->used) continue;
         if (!header++) fprintf(f, "\nrejected priors\n");
         char v[24];
-        if (strstr(p->what, "size")) mxt_format_bytes(p->value, v, sizeof v);
-        else snprintf(v, sizeof v, "%llu", (unsigned long long)p->value);
+        if (strstr(p->what, "size"))
+            mxt_format_bytes(p->value, v, sizeof v);
+        else
+            snprintf(v, sizeof v, "%llu", (unsigned long long)p->value);
         fprintf(f, "  %-14s %-10s (%s): %s\n", p->what, v, mxt_provenance_name(p->source), p->why);
     }
     if (m->n_warnings) fprintf(f, "\nwarnings\n");
-    for (int i = 0; i < m->n_warnings; i++) fprintf(f, "  %s\n", m->warnings[i]);
+    for (int i = 0; i < m->n_warnings; i++)
+        fprintf(f, "  %s\n", m->warnings[i]);
 }

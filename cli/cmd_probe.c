@@ -21,7 +21,8 @@ static const char usage_text[] =
     "  --quick            about 3 s (sweep to 64 MiB, fewer repeats)\n"
     "  --thorough         about 60 s (sweep to 1 GiB, more points and repeats)\n"
     "  --json             print the mxtune.machine/1 document instead of the table\n"
-    "  --db PATH          database file (default $MXTUNE_DB, else $XDG_DATA_HOME/mxtune/mxtune.db)\n"
+    "  --db PATH          database file (default $MXTUNE_DB, else "
+    "$XDG_DATA_HOME/mxtune/mxtune.db)\n"
     "  --max-memory SIZE  cap the latency sweep's buffer (e.g. 64M); it is also capped at\n"
     "                     25 %% of the available memory\n"
     "  --no-store         measure and print, store nothing\n"
@@ -44,8 +45,10 @@ static void on_progress(const char *phase, double frac, void *ctx) {
     if (strcmp(phase, p->last) != 0) {
         if (p->tty && p->last[0]) fputc('\n', stderr);
         mxt_strlcpy(p->last, phase, sizeof p->last);
-        if (p->tty) fprintf(stderr, "[%5.1f s] %s", t, phase);
-        else fprintf(stderr, "mxtune probe: [%5.1f s] %s\n", t, phase);
+        if (p->tty)
+            fprintf(stderr, "[%5.1f s] %s", t, phase);
+        else
+            fprintf(stderr, "mxtune probe: [%5.1f s] %s\n", t, phase);
     } else if (p->tty && frac > 0 && frac < 1) {
         fprintf(stderr, "\r[%5.1f s] %s %3.0f%%", t, phase, frac * 100);
     }
@@ -66,13 +69,27 @@ int cmd_probe(int argc, char **argv) {
     int json = 0, quick = 0, thorough = 0, store = 1, c;
     while ((c = cli_getopt("probe", argc, argv, "h", opts)) != -1) {
         switch (c) {
-        case 'h': fputs(usage_text, stdout); return CLI_OK;
-        case 'q': quick = 1; break;
-        case 't': thorough = 1; break;
-        case 'j': json = 1; break;
-        case 'd': db_path = optarg; break;
-        case 'n': store = 0; break;
-        case 'S': curves_path = optarg; break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return CLI_OK;
+        case 'q':
+            quick = 1;
+            break;
+        case 't':
+            thorough = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'd':
+            db_path = optarg;
+            break;
+        case 'n':
+            store = 0;
+            break;
+        case 'S':
+            curves_path = optarg;
+            break;
         case 'C': {
             int rc = mxt_priors_dump_cpuid(stdout);
             return rc ? cli_fail("probe", rc) : CLI_OK;
@@ -85,7 +102,8 @@ int cmd_probe(int argc, char **argv) {
             po.max_sweep_bytes = (size_t)v;
             break;
         }
-        default: return CLI_USAGE;
+        default:
+            return CLI_USAGE;
         }
     }
     if (optind < argc) return cli_usage_error("probe", "unexpected argument '%s'", argv[optind]);
@@ -129,16 +147,17 @@ int cmd_probe(int argc, char **argv) {
             bad |= fclose(f) != 0;
         }
         if (bad) {
-            exit_code = cli_fail("probe", mxt_error(MXT_EIO, "cannot write curves to '%s'",
-                                                    curves_path));
+            exit_code =
+                cli_fail("probe", mxt_error(MXT_EIO, "cannot write curves to '%s'", curves_path));
             goto done;
         }
     }
     int64_t run_id = 0;
     if (db) {
-        rc = mxt_db_store_probe(db, m, po.mode == MXT_PROBE_QUICK      ? "quick"
-                                       : po.mode == MXT_PROBE_THOROUGH ? "thorough"
-                                                                       : "default",
+        rc = mxt_db_store_probe(db, m,
+                                po.mode == MXT_PROBE_QUICK      ? "quick"
+                                : po.mode == MXT_PROBE_THOROUGH ? "thorough"
+                                                                : "default",
                                 curves, &run_id);
         if (rc) {
             exit_code = cli_fail("probe", rc);

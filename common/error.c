@@ -32,9 +32,13 @@ const char *mxt_strerror(int code) {
     return "unknown error";
 }
 
-const char *mxt_last_error(void) { return last_msg; }
+const char *mxt_last_error(void) {
+    return last_msg;
+}
 
-void mxt_error_clear(void) { last_msg[0] = '\0'; }
+void mxt_error_clear(void) {
+    last_msg[0] = '\0';
+}
 
 int mxt_error(int code, const char *fmt, ...) {
     va_list ap;

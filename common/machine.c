@@ -10,7 +10,7 @@
 #include "mxt_common.h"
 #include "mxtune/machine.h"
 
-static const char *const prov_names[] = {"none",    "measured", "sysfs", "cpuid",
+static const char *const prov_names[] = {"none",    "measured", "sysfs",  "cpuid",
                                          "sysconf", "file",     "default"};
 static const char *const cache_type_names[] = {"unified", "data", "instruction"};
 
@@ -24,7 +24,9 @@ static enum mxt_provenance prov_parse(const char *s) {
     return MXT_PROV_FILE;
 }
 
-void mxt_machine_init(struct mxt_machine *m) { memset(m, 0, sizeof *m); }
+void mxt_machine_init(struct mxt_machine *m) {
+    memset(m, 0, sizeof *m);
+}
 
 const struct mxt_cache *mxt_machine_cache(const struct mxt_machine *m, int level) {
     for (int i = 0; i < m->n_caches; i++)
@@ -66,7 +68,9 @@ static double tidy(double v) {
     return round(v / mag) * mag;
 }
 
-static void add_num(cJSON *o, const char *k, double v) { cJSON_AddNumberToObject(o, k, tidy(v)); }
+static void add_num(cJSON *o, const char *k, double v) {
+    cJSON_AddNumberToObject(o, k, tidy(v));
+}
 
 int mxt_machine_to_json(const struct mxt_machine *m, int pretty, char **out) {
     cJSON *root = cJSON_CreateObject();
@@ -81,9 +85,11 @@ int mxt_machine_to_json(const struct mxt_machine *m, int pretty, char **out) {
     cJSON_AddNumberToObject(cpu, "stepping", m->stepping);
     cJSON_AddStringToObject(cpu, "brand", m->brand);
     cJSON_AddNumberToObject(root, "cores", m->cores);
-    cJSON_AddNumberToObject(root, "threads_per_core", m->threads_per_core ? m->threads_per_core : 1);
+    cJSON_AddNumberToObject(root, "threads_per_core",
+                            m->threads_per_core ? m->threads_per_core : 1);
     cJSON *isa = cJSON_AddArrayToObject(root, "isa");
-    for (int i = 0; i < m->n_isa; i++) cJSON_AddItemToArray(isa, cJSON_CreateString(m->isa[i]));
+    for (int i = 0; i < m->n_isa; i++)
+        cJSON_AddItemToArray(isa, cJSON_CreateString(m->isa[i]));
     cJSON *caches = cJSON_AddArrayToObject(root, "caches");
     for (int i = 0; i < m->n_caches; i++) {
         const struct mxt_cache *c = &m->caches[i];
@@ -153,7 +159,8 @@ int mxt_machine_to_json(const struct mxt_machine *m, int pretty, char **out) {
 
 /* ---- reading ---- */
 
-static void assume(struct mxt_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void assume(struct mxt_machine *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void assume(struct mxt_machine *m, const char *fmt, ...) {
     if (m->n_assumed >= MXT_MAX_NOTES) return;
     va_list ap;
@@ -168,8 +175,7 @@ static int get_num(const cJSON *o, const char *key, const char *ctx, double *out
     *out = 0;
     if (!v || cJSON_IsNull(v)) return 0;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return mxt_error(MXT_EFORMAT, "machine file: %s%s must be a non-negative number", ctx,
-                         key);
+        return mxt_error(MXT_EFORMAT, "machine file: %s%s must be a non-negative number", ctx, key);
     *out = v->valuedouble;
     return 1;
 }
@@ -184,19 +190,20 @@ static enum mxt_provenance get_prov(const cJSON *o) {
     return cJSON_IsString(v) ? prov_parse(v->valuestring) : MXT_PROV_FILE;
 }
 
-#define NUM(obj, key, ctx, dst)                                                                   \
-    do {                                                                                          \
-        double v_;                                                                                \
-        int r_ = get_num(obj, key, ctx, &v_);                                                     \
-        if (r_ < 0) return r_;                                                                    \
-        dst = v_;                                                                                 \
+#define NUM(obj, key, ctx, dst)                                                                    \
+    do {                                                                                           \
+        double v_;                                                                                 \
+        int r_ = get_num(obj, key, ctx, &v_);                                                      \
+        if (r_ < 0) return r_;                                                                     \
+        dst = v_;                                                                                  \
     } while (0)
 
 static int parse_cache(const cJSON *o, int idx, int cores, struct mxt_machine *m,
                        struct mxt_cache *c) {
     char ctx[32];
     snprintf(ctx, sizeof ctx, "caches[%d].", idx);
-    if (!cJSON_IsObject(o)) return mxt_error(MXT_EFORMAT, "machine file: caches[%d] is not an object", idx);
+    if (!cJSON_IsObject(o))
+        return mxt_error(MXT_EFORMAT, "machine file: caches[%d] is not an object", idx);
     double v;
     if (get_num(o, "level", ctx, &v) != 1 || v < 1 || v > 4 || v != floor(v))
         return mxt_error(MXT_EFORMAT, "machine file: caches[%d].level missing or not 1..4", idx);
@@ -213,28 +220,33 @@ static int parse_cache(const cJSON *o, int idx, int cores, struct mxt_machine *m
                 c->type = (enum mxt_cache_type)i;
                 found = 1;
             }
-        if (!found) return mxt_error(MXT_EFORMAT, "machine file: caches[%d].type '%s' unknown", idx, t->valuestring);
+        if (!found)
+            return mxt_error(MXT_EFORMAT, "machine file: caches[%d].type '%s' unknown", idx,
+                             t->valuestring);
     } else {
         c->type = c->level == 1 ? MXT_CACHE_DATA : MXT_CACHE_UNIFIED;
         assume(m, "L%d type %s", c->level, cache_type_names[c->type]);
     }
     int r = get_num(o, "usable_bytes", ctx, &v);
     if (r < 0) return r;
-    if (r && v > 0) c->usable_bytes = (uint64_t)v;
+    if (r && v > 0)
+        c->usable_bytes = (uint64_t)v;
     else {
         c->usable_bytes = c->size_bytes;
         assume(m, "L%d usable_bytes = size_bytes", c->level);
     }
     r = get_num(o, "line_bytes", ctx, &v);
     if (r < 0) return r;
-    if (r && v > 0) c->line_bytes = (int)v;
+    if (r && v > 0)
+        c->line_bytes = (int)v;
     else {
         c->line_bytes = 64;
         assume(m, "L%d line_bytes 64", c->level);
     }
     r = get_num(o, "ways", ctx, &v);
     if (r < 0) return r;
-    if (r && v > 0) c->ways = (int)v;
+    if (r && v > 0)
+        c->ways = (int)v;
     else {
         c->ways = c->level == 1 ? 8 : 16;
         assume(m, "L%d ways %d", c->level, c->ways);
@@ -265,7 +277,8 @@ int mxt_machine_from_json(const char *text, struct mxt_machine *m) {
         goto done;
     }
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
-    if (schema && (!cJSON_IsString(schema) || strncmp(schema->valuestring, "mxtune.machine/", 15) != 0)) {
+    if (schema &&
+        (!cJSON_IsString(schema) || strncmp(schema->valuestring, "mxtune.machine/", 15) != 0)) {
         rc = mxt_error(MXT_EFORMAT, "machine file: schema is not mxtune.machine/1");
         goto done;
     }
@@ -341,9 +354,10 @@ int mxt_machine_from_json(const char *text, struct mxt_machine *m) {
         m->dram.latency_ns = v;
         const cJSON *bw = cJSON_GetObjectItemCaseSensitive(dram, "bw_GBps");
         if (cJSON_IsObject(bw)) {
-            double *dst[] = {&m->dram.read_1t, &m->dram.read_all, &m->dram.copy_1t,
+            double *dst[] = {&m->dram.read_1t,  &m->dram.read_all, &m->dram.copy_1t,
                              &m->dram.copy_all, &m->dram.triad_1t, &m->dram.triad_all};
-            const char *keys[] = {"read_1t", "read_all", "copy_1t", "copy_all", "triad_1t", "triad_all"};
+            const char *keys[] = {"read_1t",  "read_all", "copy_1t",
+                                  "copy_all", "triad_1t", "triad_all"};
             for (int i = 0; i < 6; i++) {
                 if ((rc = get_num(bw, keys[i], "dram.bw_GBps.", &v)) < 0) goto done;
                 *dst[i] = v;
@@ -356,7 +370,8 @@ int mxt_machine_from_json(const char *text, struct mxt_machine *m) {
         struct mxt_compute *c = &m->compute;
         if ((rc = get_num(cmp, "clock_ghz", "compute.", &c->clock_ghz)) < 0) goto done;
         if ((rc = get_num(cmp, "tsc_ghz", "compute.", &c->tsc_ghz)) < 0) goto done;
-        if ((rc = get_num(cmp, "fma_latency_cycles", "compute.", &c->fma_latency_cycles)) < 0) goto done;
+        if ((rc = get_num(cmp, "fma_latency_cycles", "compute.", &c->fma_latency_cycles)) < 0)
+            goto done;
         if ((rc = get_num(cmp, "fma_per_cycle", "compute.", &v)) < 0) goto done;
         c->fma_per_cycle = (int)v;
         if ((rc = get_num(cmp, "vector_registers", "compute.", &v)) < 0) goto done;

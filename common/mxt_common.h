@@ -37,7 +37,9 @@ struct mxt_clock {
 };
 double mxt_clock_monotonic(void *ctx);
 extern const struct mxt_clock mxt_clock_default;
-static inline double mxt_clock_now(const struct mxt_clock *c) { return c->now(c->ctx); }
+static inline double mxt_clock_now(const struct mxt_clock *c) {
+    return c->now(c->ctx);
+}
 
 /* Interruption flag set by the CLI's SIGINT handler; long loops poll it. */
 extern volatile int mxt_interrupted;

@@ -46,8 +46,7 @@ int mxt_parse_double(const char *s, double lo, double hi, const char *what, doub
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0')
-        return mxt_error(MXT_EINVAL, "%s: '%s' is not a number", what, s);
+    if (end == s || *end != '\0') return mxt_error(MXT_EINVAL, "%s: '%s' is not a number", what, s);
     if (errno == ERANGE || !isfinite(v) || v < lo || v > hi)
         return mxt_error(MXT_ERANGE, "%s: '%s' is out of range [%g, %g]", what, s, lo, hi);
     *out = v;
@@ -64,9 +63,12 @@ int mxt_parse_size(const char *s, const char *what, uint64_t *out) {
     double mult = 1;
     if (*end) {
         char u = (char)toupper((unsigned char)*end);
-        if (u == 'K') mult = 1024.0;
-        else if (u == 'M') mult = 1024.0 * 1024;
-        else if (u == 'G') mult = 1024.0 * 1024 * 1024;
+        if (u == 'K')
+            mult = 1024.0;
+        else if (u == 'M')
+            mult = 1024.0 * 1024;
+        else if (u == 'G')
+            mult = 1024.0 * 1024 * 1024;
         else if (u != 'B')
             return mxt_error(MXT_EINVAL, "%s: '%s' has an unknown unit", what, s);
         end++;
@@ -98,8 +100,10 @@ void mxt_format_bytes(uint64_t b, char *buf, size_t size) {
         v /= 1024.0;
         u++;
     }
-    if (fabs(v - round(v)) < 1e-9) snprintf(buf, size, "%.0f %s", v, units[u]);
-    else snprintf(buf, size, "%.3g %s", v, units[u]);
+    if (fabs(v - round(v)) < 1e-9)
+        snprintf(buf, size, "%.0f %s", v, units[u]);
+    else
+        snprintf(buf, size, "%.3g %s", v, units[u]);
 }
 
 int mxt_read_file(const char *path, char **out, size_t *len) {

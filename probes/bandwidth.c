@@ -17,7 +17,7 @@ struct bw_ctx {
     double *a, *b, *c;
     size_t n; /* elements per array */
     int threads;
-    int isa;  /* 2 avx512, 1 avx2, 0 generic */
+    int isa; /* 2 avx512, 1 avx2, 0 generic */
     double sink[64][8];
 };
 
@@ -46,19 +46,24 @@ struct bw_ctx {
         VT s = SET1(0.5), v = SET1(1.25);                                                          \
         switch (k) {                                                                               \
         case MXT_BW_WRITE:                                                                         \
-            for (size_t i = 0; i < n; i += W) STORE(a + i, v);                                     \
+            for (size_t i = 0; i < n; i += W)                                                      \
+                STORE(a + i, v);                                                                   \
             break;                                                                                 \
         case MXT_BW_COPY:                                                                          \
-            for (size_t i = 0; i < n; i += W) STORE(a + i, LOAD(b + i));                           \
+            for (size_t i = 0; i < n; i += W)                                                      \
+                STORE(a + i, LOAD(b + i));                                                         \
             break;                                                                                 \
         case MXT_BW_SCALE:                                                                         \
-            for (size_t i = 0; i < n; i += W) STORE(a + i, MUL(s, LOAD(b + i)));                   \
+            for (size_t i = 0; i < n; i += W)                                                      \
+                STORE(a + i, MUL(s, LOAD(b + i)));                                                 \
             break;                                                                                 \
         case MXT_BW_ADD:                                                                           \
-            for (size_t i = 0; i < n; i += W) STORE(a + i, ADD(LOAD(b + i), LOAD(c + i)));         \
+            for (size_t i = 0; i < n; i += W)                                                      \
+                STORE(a + i, ADD(LOAD(b + i), LOAD(c + i)));                                       \
             break;                                                                                 \
         case MXT_BW_TRIAD:                                                                         \
-            for (size_t i = 0; i < n; i += W) STORE(a + i, FMA(s, LOAD(c + i), LOAD(b + i)));      \
+            for (size_t i = 0; i < n; i += W)                                                      \
+                STORE(a + i, FMA(s, LOAD(c + i), LOAD(b + i)));                                    \
             break;                                                                                 \
         default:                                                                                   \
             break;                                                                                 \
@@ -67,15 +72,16 @@ struct bw_ctx {
 
 #define FMA512(s, x, y) _mm512_fmadd_pd(s, x, y)
 #define FMA256(s, x, y) _mm256_fmadd_pd(s, x, y)
-BW_KERNELS(avx512, __attribute__((target("avx512f"))), __m512d, 8, _mm512_load_pd,
-           _mm512_store_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd, FMA512)
-BW_KERNELS(avx2, __attribute__((target("avx2,fma"))), __m256d, 4, _mm256_load_pd,
-           _mm256_store_pd, _mm256_set1_pd, _mm256_add_pd, _mm256_mul_pd, FMA256)
+BW_KERNELS(avx512, __attribute__((target("avx512f"))), __m512d, 8, _mm512_load_pd, _mm512_store_pd,
+           _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd, FMA512)
+BW_KERNELS(avx2, __attribute__((target("avx2,fma"))), __m256d, 4, _mm256_load_pd, _mm256_store_pd,
+           _mm256_set1_pd, _mm256_add_pd, _mm256_mul_pd, FMA256)
 
 static double read_generic(const double *b, size_t n) {
     double s[8] = {0};
     for (size_t i = 0; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) s[j] += b[i + j];
+        for (int j = 0; j < 8; j++)
+            s[j] += b[i + j];
     return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
 }
 
@@ -83,12 +89,23 @@ static void stream_generic(enum mxt_bw_kernel k, double *a, const double *b, con
                            size_t n) {
     for (size_t i = 0; i < n; i++) {
         switch (k) {
-        case MXT_BW_WRITE: a[i] = 1.25; break;
-        case MXT_BW_COPY: a[i] = b[i]; break;
-        case MXT_BW_SCALE: a[i] = 0.5 * b[i]; break;
-        case MXT_BW_ADD: a[i] = b[i] + c[i]; break;
-        case MXT_BW_TRIAD: a[i] = b[i] + 0.5 * c[i]; break;
-        default: break;
+        case MXT_BW_WRITE:
+            a[i] = 1.25;
+            break;
+        case MXT_BW_COPY:
+            a[i] = b[i];
+            break;
+        case MXT_BW_SCALE:
+            a[i] = 0.5 * b[i];
+            break;
+        case MXT_BW_ADD:
+            a[i] = b[i] + c[i];
+            break;
+        case MXT_BW_TRIAD:
+            a[i] = b[i] + 0.5 * c[i];
+            break;
+        default:
+            break;
         }
     }
 }
@@ -116,9 +133,12 @@ static void run_range(struct bw_ctx *c, size_t lo, size_t hi, double *sink) {
         *sink += s;
         return;
     }
-    if (c->isa == 2) stream_avx512(c->k, c->a + lo, c->b + lo, c->c + lo, n);
-    else if (c->isa == 1) stream_avx2(c->k, c->a + lo, c->b + lo, c->c + lo, n);
-    else stream_generic(c->k, c->a + lo, c->b + lo, c->c + lo, n);
+    if (c->isa == 2)
+        stream_avx512(c->k, c->a + lo, c->b + lo, c->c + lo, n);
+    else if (c->isa == 1)
+        stream_avx2(c->k, c->a + lo, c->b + lo, c->c + lo, n);
+    else
+        stream_generic(c->k, c->a + lo, c->b + lo, c->c + lo, n);
 }
 
 static void bw_kernel(void *p, uint64_t iters) {
@@ -128,7 +148,8 @@ static void bw_kernel(void *p, uint64_t iters) {
         int t = omp_get_thread_num();
         size_t lo, hi;
         part(c->n, t, c->threads, &lo, &hi);
-        for (uint64_t i = 0; i < iters; i++) run_range(c, lo, hi, &c->sink[t & 63][0]);
+        for (uint64_t i = 0; i < iters; i++)
+            run_range(c, lo, hi, &c->sink[t & 63][0]);
     }
 }
 
@@ -137,7 +158,8 @@ static const int streams_written[] = {0, 1, 1, 1, 1, 1};
 
 int mxt_bandwidth(const struct mxt_harness *h, enum mxt_bw_kernel k, size_t bytes, int threads,
                   struct mxt_bw_sample *out) {
-    int arrays = k == MXT_BW_READ || k == MXT_BW_WRITE ? 1 : (k == MXT_BW_COPY || k == MXT_BW_SCALE ? 2 : 3);
+    int arrays =
+        k == MXT_BW_READ || k == MXT_BW_WRITE ? 1 : (k == MXT_BW_COPY || k == MXT_BW_SCALE ? 2 : 3);
     size_t n = bytes / (size_t)arrays / sizeof(double);
     n = (n / (64 * (size_t)threads)) * 64 * (size_t)threads;
     if (n < 64 * (size_t)threads) n = 64 * (size_t)threads;

@@ -29,8 +29,10 @@ int mxt_probe_curves_to_json(const struct mxt_probe_curves *c, char **out) {
     cJSON *lb = cJSON_AddArrayToObject(root, "level_bw");
     for (int k = 0; k < c->n_levels && k <= MXT_MAX_LEVELS; k++) {
         cJSON *row = cJSON_CreateObject();
-        if (k == c->n_levels - 1) cJSON_AddStringToObject(row, "level", "DRAM");
-        else cJSON_AddNumberToObject(row, "level", k + 1);
+        if (k == c->n_levels - 1)
+            cJSON_AddStringToObject(row, "level", "DRAM");
+        else
+            cJSON_AddNumberToObject(row, "level", k + 1);
         for (int i = 0; i < 4; i++) {
             cJSON *pair = cJSON_CreateArray();
             cJSON_AddItemToArray(pair, cJSON_CreateNumber(c->level_bw[k][i][0]));

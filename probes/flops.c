@@ -50,11 +50,13 @@ static int collect_sets(const struct mxt_fma_set **out, int max) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         int k = mxt_fma_sets_avx2(&s);
-        for (int i = 0; i < k && n < max; i++) out[n++] = &s[i];
+        for (int i = 0; i < k && n < max; i++)
+            out[n++] = &s[i];
     }
     if (__builtin_cpu_supports("avx512f")) {
         int k = mxt_fma_sets_avx512(&s);
-        for (int i = 0; i < k && n < max; i++) out[n++] = &s[i];
+        for (int i = 0; i < k && n < max; i++)
+            out[n++] = &s[i];
     }
     return n;
 }
@@ -117,9 +119,12 @@ int mxt_flops_probe(const struct mxt_harness *h, int threads, double clock_ghz,
         struct mxt_timing t;
         int rc = mxt_harness_time(h, fma_all, &ctx, &t);
         if (rc) return rc;
-        double g = (double)threads * set->chains[k] * MXT_FMA_UNROLL * set->lanes * 2.0 / t.best / 1e9;
-        if (d == 0) r->f32_all = g;
-        else r->f64_all = g;
+        double g =
+            (double)threads * set->chains[k] * MXT_FMA_UNROLL * set->lanes * 2.0 / t.best / 1e9;
+        if (d == 0)
+            r->f32_all = g;
+        else
+            r->f64_all = g;
     }
     return 0;
 }

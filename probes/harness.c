@@ -56,7 +56,8 @@ int mxt_harness_time(const struct mxt_harness *h, mxt_probe_kernel kernel, void 
         if (linear) break;
     }
     double per[MXT_MAX_SAMPLES];
-    int n = 0, want = h->repeats < 1 ? 1 : (h->repeats > MXT_MAX_SAMPLES ? MXT_MAX_SAMPLES : h->repeats);
+    int n = 0,
+        want = h->repeats < 1 ? 1 : (h->repeats > MXT_MAX_SAMPLES ? MXT_MAX_SAMPLES : h->repeats);
     per[n++] = t / (double)iters;
     while (n < want) {
         if (mxt_interrupted) return mxt_error(MXT_EINTR, "interrupted");

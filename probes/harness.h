@@ -20,10 +20,10 @@ struct mxt_harness {
 };
 
 struct mxt_timing {
-    uint64_t iters;        /* iterations per sample */
-    int samples;           /* samples kept */
-    double best;           /* seconds per iteration: minimum over samples */
-    struct mxt_stats stats;/* seconds per iteration over the samples */
+    uint64_t iters;         /* iterations per sample */
+    int samples;            /* samples kept */
+    double best;            /* seconds per iteration: minimum over samples */
+    struct mxt_stats stats; /* seconds per iteration over the samples */
 };
 
 void mxt_harness_defaults(struct mxt_harness *h);

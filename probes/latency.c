@@ -59,7 +59,8 @@ int mxt_chain_build(void *base, size_t bytes, size_t stride, unsigned long long 
         goto done;
     }
     struct mxt_rng r = {seed * 2654435761ULL + 88172645463325252ULL};
-    for (size_t i = 0; i < pages; i++) pg[i] = (uint32_t)i;
+    for (size_t i = 0; i < pages; i++)
+        pg[i] = (uint32_t)i;
     shuffle_u32(pg, pages, &r);
     size_t m = 0;
     for (size_t w = 0; w < pages; w += CHAIN_WINDOW) {
@@ -94,7 +95,8 @@ void mxt_chase_kernel(void *ctx, uint64_t steps) {
         p = (void **)*p;
         p = (void **)*p;
     }
-    for (; i < steps; i++) p = (void **)*p;
+    for (; i < steps; i++)
+        p = (void **)*p;
     c->sink = p;
     c->start = p; /* continue where we stopped: the whole cycle gets walked */
 }
@@ -160,7 +162,8 @@ int mxt_latency_sweep(const struct mxt_sweep_opts *o, struct mxt_curve *out) {
             mxt_curve_add(&add, (double)mid, ns);
         }
         if (add.n == 0) break;
-        for (int i = 0; i < add.n; i++) mxt_curve_add(out, add.x[i], add.y[i]);
+        for (int i = 0; i < add.n; i++)
+            mxt_curve_add(out, add.x[i], add.y[i]);
         mxt_curve_sort(out);
     }
 done:
@@ -176,7 +179,8 @@ static int pair_chain(char *base, size_t region, size_t d, unsigned long long se
     uint32_t *perm = malloc(nb * sizeof *perm);
     if (!perm) return mxt_error(MXT_ENOMEM, "out of memory in the line-size probe");
     struct mxt_rng r = {seed * 0x9E3779B97F4A7C15ULL + 1};
-    for (size_t i = 0; i < nb; i++) perm[i] = (uint32_t)i;
+    for (size_t i = 0; i < nb; i++)
+        perm[i] = (uint32_t)i;
     shuffle_u32(perm, nb, &r);
     for (size_t i = 0; i < nb; i++) {
         char *blk = base + (size_t)perm[i] * 256;
@@ -230,7 +234,8 @@ int mxt_l1_ways_probe(const struct mxt_harness *h, size_t set_stride, int *ways,
     struct mxt_rng r = {12345};
     int order[24];
     for (int k = 1; k <= kmax; k++) {
-        for (int i = 0; i < k; i++) order[i] = i;
+        for (int i = 0; i < k; i++)
+            order[i] = i;
         for (int i = k - 1; i > 1; i--) {
             int j = 1 + (int)mxt_rng_below(&r, (size_t)i);
             int t = order[i];
@@ -238,7 +243,8 @@ int mxt_l1_ways_probe(const struct mxt_harness *h, size_t set_stride, int *ways,
             order[j] = t;
         }
         for (int i = 0; i < k; i++)
-            *(void **)(b + (size_t)order[i] * set_stride) = b + (size_t)order[(i + 1) % k] * set_stride;
+            *(void **)(b + (size_t)order[i] * set_stride) =
+                b + (size_t)order[(i + 1) % k] * set_stride;
         struct mxt_chase_ctx ctx = {.start = b};
         struct mxt_timing t;
         rc = mxt_harness_time(h, mxt_chase_kernel, &ctx, &t);

@@ -12,10 +12,10 @@
 #include <string.h>
 #include "probes.h"
 
-#define PLATEAU_TOL 1.10   /* a point belongs to a plateau within 10 % of its base */
-#define LEVEL_RATIO 1.30   /* neighbouring levels differ at least 1.3x */
+#define PLATEAU_TOL 1.10 /* a point belongs to a plateau within 10 % of its base */
+#define LEVEL_RATIO 1.30 /* neighbouring levels differ at least 1.3x */
 #define MIN_POINTS 3
-#define MEMORY_NS 45.0     /* no cache level is this slow: beyond it is memory */
+#define MEMORY_NS 45.0 /* no cache level is this slow: beyond it is memory */
 
 uint64_t mxt_snap_size(double bytes) {
     if (bytes <= 0) return 0;
@@ -79,12 +79,14 @@ int mxt_levels_detect(const struct mxt_curve *c, int exclusive_llc, struct mxt_l
     int np = 0;
     for (int i = 0; i < n;) {
         int j = i;
-        while (j + 1 < n && y[j + 1] <= PLATEAU_TOL * y[i]) j++;
+        while (j + 1 < n && y[j + 1] <= PLATEAU_TOL * y[i])
+            j++;
         if (j - i + 1 >= MIN_POINTS) {
             pl[np].first = i;
             pl[np].last = j;
             double tmp[MXT_CURVE_MAX];
-            for (int k = i; k <= j; k++) tmp[k - i] = y[k];
+            for (int k = i; k <= j; k++)
+                tmp[k - i] = y[k];
             pl[np].level = tmp[(j - i) / 2]; /* non-decreasing: the middle is the median */
             np++;
         }
@@ -116,7 +118,8 @@ int mxt_levels_detect(const struct mxt_curve *c, int exclusive_llc, struct mxt_l
         L->plateau_ns = p->level;
         L->points = p->last - p->first + 1;
         int usable = p->first;
-        for (int i = p->first; i < n && y[i] <= PLATEAU_TOL * p->level; i++) usable = i;
+        for (int i = p->first; i < n && y[i] <= PLATEAU_TOL * p->level; i++)
+            usable = i;
         L->usable_bytes = (uint64_t)x[usable];
         if (k + 1 < np) {
             double target = sqrt(p->level * pl[k + 1].level);

@@ -26,12 +26,15 @@ static int map_buffer(struct mxt_membuf *b, size_t size, int prefault) {
     /* Pre-fault with a non-zero pattern. */
     if (prefault) {
         unsigned char *q = b->base;
-        for (size_t i = 0; i < size; i += 4096) q[i] = 0x5a;
+        for (size_t i = 0; i < size; i += 4096)
+            q[i] = 0x5a;
     }
     return 0;
 }
 
-int mxt_membuf_alloc(struct mxt_membuf *b, size_t size) { return map_buffer(b, size, 1); }
+int mxt_membuf_alloc(struct mxt_membuf *b, size_t size) {
+    return map_buffer(b, size, 1);
+}
 
 int mxt_membuf_alloc_untouched(struct mxt_membuf *b, size_t size) {
     return map_buffer(b, size, 0);

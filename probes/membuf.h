@@ -7,11 +7,11 @@
 #include <stddef.h>
 
 struct mxt_membuf {
-    void *base;    /* aligned start */
-    size_t size;   /* usable bytes */
-    void *map;     /* what munmap takes */
+    void *base;  /* aligned start */
+    size_t size; /* usable bytes */
+    void *map;   /* what munmap takes */
     size_t map_len;
-    int huge;      /* 1 if madvise(MADV_HUGEPAGE) was accepted */
+    int huge; /* 1 if madvise(MADV_HUGEPAGE) was accepted */
 };
 
 int mxt_membuf_alloc(struct mxt_membuf *b, size_t size);

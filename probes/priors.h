@@ -16,7 +16,7 @@ struct mxt_reported_cache {
     int level;
     enum mxt_cache_type type;
     uint64_t size_bytes;
-    int ways;      /* 0 unknown; -1 fully associative */
+    int ways; /* 0 unknown; -1 fully associative */
     int line_bytes;
     int shared_by; /* logical CPUs sharing it, 0 unknown */
 };
@@ -38,11 +38,11 @@ struct mxt_priors {
     int family, model, stepping;
     int n_isa;
     char isa[MXT_MAX_ISA][16];
-    int cpuid_logical;     /* logical processors CPUID claims per package, 0 unknown */
-    int nproc;             /* CPUs this process may run on (affinity) */
-    int threads_per_core;  /* from sysfs topology or CPUID, 1 if unknown */
-    uint64_t mem_available;/* bytes, from /proc/meminfo MemAvailable (0 unknown) */
-    char thp[16];          /* transparent huge pages mode: always, madvise, never, "" */
+    int cpuid_logical;      /* logical processors CPUID claims per package, 0 unknown */
+    int nproc;              /* CPUs this process may run on (affinity) */
+    int threads_per_core;   /* from sysfs topology or CPUID, 1 if unknown */
+    uint64_t mem_available; /* bytes, from /proc/meminfo MemAvailable (0 unknown) */
+    char thp[16];           /* transparent huge pages mode: always, madvise, never, "" */
     struct mxt_reported_caches sysfs, cpuid, sysconf;
 };
 

@@ -45,7 +45,8 @@ static double tsc_ghz(void) {
 static void noise_kernel(void *ctx, uint64_t iters) {
     volatile double *x = ctx;
     double s = *x;
-    for (uint64_t i = 0; i < iters; i++) s = s * 0.999999 + 1e-9;
+    for (uint64_t i = 0; i < iters; i++)
+        s = s * 0.999999 + 1e-9;
     *x = s;
 }
 
@@ -104,8 +105,7 @@ static const struct mxt_prior *find_prior(const struct mxt_machine *m, int level
 
 /* Compare what the OS/CPUID reported with what was measured; reject what the
  * measurement contradicts, with the reason. */
-static void reconcile_priors(struct mxt_machine *m, const struct mxt_levels *lv,
-                             size_t sweep_max) {
+static void reconcile_priors(struct mxt_machine *m, const struct mxt_levels *lv, size_t sweep_max) {
     uint64_t last_edge = 0;
     for (int k = 0; k < lv->n_cache; k++) {
         uint64_t e = lv->level[k].edge_bytes;
@@ -139,7 +139,8 @@ static void reconcile_priors(struct mxt_machine *m, const struct mxt_levels *lv,
                                  mxt_provenance_name(q->source), rep, meas);
             } else if (level > lv->n_cache) {
                 if (q->value > 2 * last_edge && q->value <= sweep_max / 2) {
-                    snprintf(why, sizeof why, "no such level in the latency curve up to %zu MiB%s%.90s",
+                    snprintf(why, sizeof why,
+                             "no such level in the latency curve up to %zu MiB%s%.90s",
                              sweep_max >> 20, q->why[0] ? "; " : "", q->why);
                     mxt_strlcpy(q->why, why, sizeof q->why);
                     q->used = 0;
@@ -364,7 +365,8 @@ int mxt_probe_run(const struct mxt_probe_opts *o, struct mxt_machine *m,
         h2.repeats = h.repeats * 2 + 1;
         if ((rc = run_latency(o, mp, &h2, sweep_max, &cv->latency))) return rc;
         if ((rc = mxt_levels_detect(&cv->latency, exclusive, &lv))) return rc;
-        for (int k = 0; k < lv.n_cache; k++) lv.level[k].confidence *= 0.7;
+        for (int k = 0; k < lv.n_cache; k++)
+            lv.level[k].confidence *= 0.7;
         double l1c = lv.level[0].plateau_ns * ghz;
         if (l1c < 3 || l1c > 6)
             mxt_machine_warn(m, "L1 latency %.1f cycles is outside the 3-6 expected on x86", l1c);
@@ -379,7 +381,8 @@ int mxt_probe_run(const struct mxt_probe_opts *o, struct mxt_machine *m,
     int line = 0, ways = 0;
     size_t l1 = lv.level[0].nominal_bytes ? lv.level[0].nominal_bytes : 32768;
     size_t region = 8 * l1;
-    if (lv.n_cache >= 2 && region > lv.level[1].usable_bytes / 2) region = lv.level[1].usable_bytes / 2;
+    if (lv.n_cache >= 2 && region > lv.level[1].usable_bytes / 2)
+        region = lv.level[1].usable_bytes / 2;
     struct mxt_harness hl = h;
     hl.min_sample_s = h.min_sample_s / 4;
     hl.repeats = 3;
@@ -423,11 +426,14 @@ int mxt_probe_run(const struct mxt_probe_opts *o, struct mxt_machine *m,
     if (m->dram.latency_ns > 0 && m->dram.read_1t > 0) {
         double mlp = m->dram.read_1t * m->dram.latency_ns / 64.0;
         if (mlp < 2 || mlp > 100)
-            mxt_machine_warn(m, "DRAM: one thread's bandwidth implies %.0f lines in flight: "
-                                "latency or bandwidth is off", mlp);
+            mxt_machine_warn(m,
+                             "DRAM: one thread's bandwidth implies %.0f lines in flight: "
+                             "latency or bandwidth is off",
+                             mlp);
     }
     if (cv->noise_cv > 0.1)
-        mxt_machine_warn(m, "noisy machine: timing spread %.0f %% on an L1 loop", cv->noise_cv * 100);
+        mxt_machine_warn(m, "noisy machine: timing spread %.0f %% on an L1 loop",
+                         cv->noise_cv * 100);
     cv->seconds = mxt_clock_monotonic(NULL) - t_start;
     say(o, "done", 1);
     return 0;

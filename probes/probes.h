@@ -36,9 +36,9 @@ void mxt_chase_kernel(void *ctx, uint64_t steps);
 struct mxt_sweep_opts {
     size_t min_bytes, max_bytes;
     int points_per_octave;
-    double refine_ratio;       /* refine where neighbours differ more than this (1.35) */
-    int refine_depth;          /* bisections per gap */
-    int stop_on_plateau;       /* quick mode: stop after 3 points on the last plateau */
+    double refine_ratio; /* refine where neighbours differ more than this (1.35) */
+    int refine_depth;    /* bisections per gap */
+    int stop_on_plateau; /* quick mode: stop after 3 points on the last plateau */
     const struct mxt_harness *harness;
     void (*progress)(const char *what, double frac, void *ctx);
     void *progress_ctx;
@@ -56,18 +56,18 @@ int mxt_l1_ways_probe(const struct mxt_harness *h, size_t set_stride, int *ways,
 /* ---- level detection (levels.c), pure: replayable on recorded curves ---- */
 
 struct mxt_level {
-    double plateau_ns;       /* latency of the plateau */
-    uint64_t nominal_bytes;  /* transition midpoint, snapped to {1,1.25,1.5,1.75}x2^k */
-    uint64_t usable_bytes;   /* largest size within 10 % of the plateau latency */
-    uint64_t edge_bytes;     /* unsnapped transition midpoint */
-    int points;              /* points on the plateau */
-    double confidence;       /* 0..1 */
+    double plateau_ns;      /* latency of the plateau */
+    uint64_t nominal_bytes; /* transition midpoint, snapped to {1,1.25,1.5,1.75}x2^k */
+    uint64_t usable_bytes;  /* largest size within 10 % of the plateau latency */
+    uint64_t edge_bytes;    /* unsnapped transition midpoint */
+    int points;             /* points on the plateau */
+    double confidence;      /* 0..1 */
 };
 
 struct mxt_levels {
-    int n_cache;             /* cache levels found (the last plateau is memory) */
+    int n_cache; /* cache levels found (the last plateau is memory) */
     struct mxt_level level[MXT_MAX_LEVELS];
-    double dram_ns;          /* plateau beyond the last cache, 0 if not reached */
+    double dram_ns; /* plateau beyond the last cache, 0 if not reached */
     int dram_points;
 };
 
@@ -83,10 +83,10 @@ struct mxt_flops_result {
     double f32_1t, f64_1t, f32_all, f64_all; /* GFLOP/s at the widest width */
     double per_width[3][2];                  /* [128,256,512][f32,f64] 1-thread GFLOP/s */
     int widest_bits;
-    double fma_latency_cycles;               /* at clock_ghz */
+    double fma_latency_cycles; /* at clock_ghz */
     double fma_latency_ns;
     int chains_to_saturate;
-    double fma_per_cycle;                    /* vector FMAs per cycle at the widest width */
+    double fma_per_cycle; /* vector FMAs per cycle at the widest width */
 };
 /* Core clock from a dependent-add chain (GHz). */
 int mxt_clock_probe(const struct mxt_harness *h, double *ghz);
@@ -95,7 +95,14 @@ int mxt_flops_probe(const struct mxt_harness *h, int threads, double clock_ghz,
 
 /* ---- bandwidth (bandwidth.c) ---- */
 
-enum mxt_bw_kernel { MXT_BW_READ = 0, MXT_BW_WRITE, MXT_BW_COPY, MXT_BW_SCALE, MXT_BW_ADD, MXT_BW_TRIAD };
+enum mxt_bw_kernel {
+    MXT_BW_READ = 0,
+    MXT_BW_WRITE,
+    MXT_BW_COPY,
+    MXT_BW_SCALE,
+    MXT_BW_ADD,
+    MXT_BW_TRIAD
+};
 /* STREAM byte counting: read + written bytes, no write-allocate. */
 struct mxt_bw_sample {
     double best_GBps, median_GBps, p10_GBps, p90_GBps;
@@ -113,8 +120,8 @@ enum mxt_probe_mode { MXT_PROBE_QUICK = 0, MXT_PROBE_DEFAULT, MXT_PROBE_THOROUGH
 
 struct mxt_probe_opts {
     enum mxt_probe_mode mode;
-    const char *sysfs_root;   /* NULL = $MXT_SYSFS_ROOT or the real one */
-    size_t max_sweep_bytes;   /* 0 = mode default, capped at 25 % of free memory */
+    const char *sysfs_root; /* NULL = $MXT_SYSFS_ROOT or the real one */
+    size_t max_sweep_bytes; /* 0 = mode default, capped at 25 % of free memory */
     void (*progress)(const char *phase, double frac, void *ctx);
     void *progress_ctx;
 };
@@ -127,11 +134,11 @@ struct mxt_probe_curves {
     struct mxt_curve fma;       /* chains -> GFLOP/s (f32, widest) */
     /* Bandwidth (GB/s) at half of each level's usable size, and DRAM in the
      * last row: [level][load, store, copy, triad][1 thread, all threads]. */
-    int n_levels;               /* rows used: cache levels + 1 (DRAM) */
+    int n_levels; /* rows used: cache levels + 1 (DRAM) */
     double level_bw[MXT_MAX_LEVELS + 1][4][2];
     double clock_before_ghz, clock_after_ghz;
     double noise_cv;
-    double seconds;             /* wall time of the whole probe */
+    double seconds; /* wall time of the whole probe */
 };
 
 /* Run the probe and fill the profile. curves may be NULL. */

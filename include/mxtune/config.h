@@ -42,7 +42,9 @@ const char *mxt_isa_name(enum mxt_isa isa);
 int mxt_isa_parse(const char *name, enum mxt_isa *out);
 const char *mxt_dtype_name(enum mxt_dtype d);
 int mxt_dtype_parse(const char *name, enum mxt_dtype *out);
-static inline int mxt_dtype_size(enum mxt_dtype d) { return d == MXT_F64 ? 8 : 4; }
+static inline int mxt_dtype_size(enum mxt_dtype d) {
+    return d == MXT_F64 ? 8 : 4;
+}
 
 #ifdef __cplusplus
 }

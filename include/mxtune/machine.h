@@ -36,18 +36,18 @@ enum mxt_provenance {
 enum mxt_cache_type { MXT_CACHE_UNIFIED = 0, MXT_CACHE_DATA, MXT_CACHE_INSTRUCTION };
 
 struct mxt_cache {
-    int level;                 /* 1, 2, 3, ... */
+    int level; /* 1, 2, 3, ... */
     enum mxt_cache_type type;
-    uint64_t size_bytes;       /* nominal capacity */
-    uint64_t usable_bytes;     /* what one core can actually keep (measured) */
+    uint64_t size_bytes;   /* nominal capacity */
+    uint64_t usable_bytes; /* what one core can actually keep (measured) */
     int line_bytes;
     int ways;
-    int shared_by;             /* cores sharing one instance */
-    double latency_ns;         /* load-to-use, 0 = unknown */
-    double latency_cycles;     /* at compute.clock_ghz, 0 = unknown */
-    double bw_read_GBps;       /* one core, read-only, 0 = unknown */
+    int shared_by;         /* cores sharing one instance */
+    double latency_ns;     /* load-to-use, 0 = unknown */
+    double latency_cycles; /* at compute.clock_ghz, 0 = unknown */
+    double bw_read_GBps;   /* one core, read-only, 0 = unknown */
     enum mxt_provenance provenance;
-    double confidence;         /* 0..1 */
+    double confidence; /* 0..1 */
 };
 
 struct mxt_dram {
@@ -57,23 +57,23 @@ struct mxt_dram {
 };
 
 struct mxt_compute {
-    double clock_ghz;          /* core clock from a dependent-add chain */
-    double tsc_ghz;            /* time-stamp counter rate (not cycles) */
+    double clock_ghz; /* core clock from a dependent-add chain */
+    double tsc_ghz;   /* time-stamp counter rate (not cycles) */
     double fma_latency_cycles;
-    int fma_per_cycle;         /* FMA issues per cycle (vector FMA units) */
+    int fma_per_cycle; /* FMA issues per cycle (vector FMA units) */
     int vector_registers;
-    int vector_bits;           /* widest vector width the peak used */
+    int vector_bits;                         /* widest vector width the peak used */
     double f32_1t, f32_all, f64_1t, f64_all; /* peak GFLOP/s */
     enum mxt_provenance provenance;
 };
 
 /* A value from the OS or CPUID, kept whether used or rejected. */
 struct mxt_prior {
-    char what[32];             /* "L1d size", "L3 size", "L2 ways", "cores" ... */
+    char what[32]; /* "L1d size", "L3 size", "L2 ways", "cores" ... */
     uint64_t value;
     enum mxt_provenance source;
-    int used;                  /* 1 used, 0 rejected */
-    char why[MXT_NOTE_LEN];    /* reason for rejection, or "" */
+    int used;               /* 1 used, 0 rejected */
+    char why[MXT_NOTE_LEN]; /* reason for rejection, or "" */
 };
 
 struct mxt_machine {
@@ -86,7 +86,7 @@ struct mxt_machine {
     int threads_per_core;
     int n_isa;
     char isa[MXT_MAX_ISA][16];
-    int n_caches;              /* data/unified levels, ordered by level */
+    int n_caches; /* data/unified levels, ordered by level */
     struct mxt_cache caches[MXT_MAX_LEVELS];
     struct mxt_dram dram;
     struct mxt_compute compute;
@@ -94,7 +94,7 @@ struct mxt_machine {
     struct mxt_prior priors[MXT_MAX_PRIORS];
     int n_warnings;
     char warnings[MXT_MAX_NOTES][MXT_NOTE_LEN];
-    int n_assumed;             /* defaults filled in when reading a partial file */
+    int n_assumed; /* defaults filled in when reading a partial file */
     char assumed[MXT_MAX_NOTES][64];
 };
 

@@ -51,7 +51,7 @@ extern int mxt_test_failed;
 #define CHECK_NEAR(a, b, rel)                                                                      \
     do {                                                                                           \
         double a_ = (double)(a), b_ = (double)(b);                                                 \
-        if (!(fabs(a_ - b_) <= (rel) * fabs(b_))) {                                                \
+        if (!(fabs(a_ - b_) <= (rel)*fabs(b_))) {                                                  \
             fprintf(stderr, "%s:%d: %s == %g, expected %g within %g\n", __FILE__, __LINE__, #a,    \
                     a_, b_, (double)(rel));                                                        \
             mxt_test_failed = 1;                                                                   \

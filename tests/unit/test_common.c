@@ -43,8 +43,9 @@ MXT_TEST(names_round_trip) {
 }
 
 MXT_TEST(machine_minimal_file_defaults) {
-    const char *doc = "{\"cores\": 4, \"caches\": [{\"level\": 2, \"size_bytes\": 1048576},"
-                      "{\"level\": 1, \"size_bytes\": 32768}, {\"level\": 3, \"size_bytes\": 8388608}]}";
+    const char *doc =
+        "{\"cores\": 4, \"caches\": [{\"level\": 2, \"size_bytes\": 1048576},"
+        "{\"level\": 1, \"size_bytes\": 32768}, {\"level\": 3, \"size_bytes\": 8388608}]}";
     struct mxt_machine m;
     CHECK_EQ_INT(mxt_machine_from_json(doc, &m), 0);
     CHECK_EQ_INT(m.n_caches, 3);
@@ -87,13 +88,24 @@ MXT_TEST(machine_json_round_trip) {
     mxt_strlcpy(a.vendor, "AuthenticAMD", sizeof a.vendor);
     a.cores = 2;
     a.n_caches = 2;
-    a.caches[0] = (struct mxt_cache){.level = 1, .type = MXT_CACHE_DATA, .size_bytes = 49152,
-                                     .usable_bytes = 45056, .line_bytes = 64, .ways = 12,
-                                     .shared_by = 1, .latency_ns = 1.14,
-                                     .provenance = MXT_PROV_MEASURED, .confidence = 0.9};
-    a.caches[1] = (struct mxt_cache){.level = 2, .size_bytes = 1048576, .usable_bytes = 983040,
-                                     .line_bytes = 64, .ways = 16, .shared_by = 2,
-                                     .provenance = MXT_PROV_MEASURED, .confidence = 0.8};
+    a.caches[0] = (struct mxt_cache){.level = 1,
+                                     .type = MXT_CACHE_DATA,
+                                     .size_bytes = 49152,
+                                     .usable_bytes = 45056,
+                                     .line_bytes = 64,
+                                     .ways = 12,
+                                     .shared_by = 1,
+                                     .latency_ns = 1.14,
+                                     .provenance = MXT_PROV_MEASURED,
+                                     .confidence = 0.9};
+    a.caches[1] = (struct mxt_cache){.level = 2,
+                                     .size_bytes = 1048576,
+                                     .usable_bytes = 983040,
+                                     .line_bytes = 64,
+                                     .ways = 16,
+                                     .shared_by = 2,
+                                     .provenance = MXT_PROV_MEASURED,
+                                     .confidence = 0.8};
     a.dram.read_1t = 31.25;
     a.compute.f32_all = 445.5;
     mxt_machine_add_prior(&a, "L3 size", 532676608, MXT_PROV_CPUID, 0, "larger than any plateau");

@@ -36,10 +36,10 @@ MXT_TEST(harness_calibrates_with_fake_clock) {
     h.repeats = 5;
     struct mxt_timing t;
     CHECK_EQ_INT(mxt_harness_time(&h, fake_kernel, &f, &t), 0);
-    CHECK(t.iters >= 1000);            /* a sample lasts at least 1 ms at 1 us/iter */
-    CHECK(t.iters < 4000);             /* and not absurdly longer */
+    CHECK(t.iters >= 1000); /* a sample lasts at least 1 ms at 1 us/iter */
+    CHECK(t.iters < 4000);  /* and not absurdly longer */
     CHECK_EQ_INT(t.samples, 5);
-    CHECK_NEAR(t.best, 1e-6, 0.011);   /* the minimum: the noise only adds */
+    CHECK_NEAR(t.best, 1e-6, 0.011); /* the minimum: the noise only adds */
     CHECK(t.stats.median >= t.best);
 }
 
@@ -54,8 +54,8 @@ MXT_TEST(harness_respects_time_cap) {
     h.max_total_s = 2.0;
     struct mxt_timing t;
     CHECK_EQ_INT(mxt_harness_time(&h, fake_kernel, &f, &t), 0);
-    CHECK(t.iters <= 2);               /* one iteration already exceeds the minimum */
-    CHECK(t.samples < 50);             /* stopped by the 2 s cap */
+    CHECK(t.iters <= 2);   /* one iteration already exceeds the minimum */
+    CHECK(t.samples < 50); /* stopped by the 2 s cap */
     CHECK(f.now <= 3.5);
     CHECK_NEAR(t.best, 0.5, 0.03);
 }
@@ -70,7 +70,9 @@ static void fixed_cost_kernel(void *ctx, uint64_t iters) {
     struct overhead_kernel *k = ctx;
     k->f.now += k->fixed + (double)iters * k->f.per_iter;
 }
-static double fixed_cost_now(void *ctx) { return ((struct overhead_kernel *)ctx)->f.now; }
+static double fixed_cost_now(void *ctx) {
+    return ((struct overhead_kernel *)ctx)->f.now;
+}
 
 MXT_TEST(harness_outgrows_fixed_costs) {
     struct overhead_kernel k = {.f = {.now = 0, .per_iter = 1e-6}, .fixed = 5e-3};
@@ -112,11 +114,11 @@ MXT_TEST(harness_stops_on_interrupt) {
 }
 
 MXT_TEST(snap_sizes) {
-    CHECK_EQ_INT(mxt_snap_size(49000), 49152);       /* 1.5 x 32 KiB */
+    CHECK_EQ_INT(mxt_snap_size(49000), 49152); /* 1.5 x 32 KiB */
     CHECK_EQ_INT(mxt_snap_size(1.09 * 1048576), 1048576);
-    CHECK_EQ_INT(mxt_snap_size(1.3e6), 1310720);     /* 1.25 MiB */
+    CHECK_EQ_INT(mxt_snap_size(1.3e6), 1310720); /* 1.25 MiB */
     CHECK_EQ_INT(mxt_snap_size(30.5 * 1048576), 32 * 1048576);
-    CHECK_EQ_INT(mxt_snap_size(1835008), 1835008);   /* 1.75 MiB */
+    CHECK_EQ_INT(mxt_snap_size(1835008), 1835008); /* 1.75 MiB */
 }
 
 /* A synthetic curve: flat while the working set fits a level, then rising
@@ -127,7 +129,8 @@ static void synth(struct mxt_curve *c, const double *size, const double *lat, in
     for (double s = 4096; s <= 512.0 * 1048576; s *= 1.189207) {
         double y = lat[0];
         for (int k = 0; k < n; k++)
-            if (s > size[k]) y += (lat[k + 1] - lat[k]) * (1.0 - exp(-(s - size[k]) / (0.1 * size[k])));
+            if (s > size[k])
+                y += (lat[k + 1] - lat[k]) * (1.0 - exp(-(s - size[k]) / (0.1 * size[k])));
         mxt_curve_add(c, s, y);
     }
 }
@@ -150,12 +153,14 @@ MXT_TEST(levels_synthetic_inclusive) {
 
 MXT_TEST(levels_reject_short_curves) {
     struct mxt_curve c = {0};
-    for (int i = 0; i < 4; i++) mxt_curve_add(&c, 4096 << i, 1.0);
+    for (int i = 0; i < 4; i++)
+        mxt_curve_add(&c, 4096 << i, 1.0);
     struct mxt_levels lv;
     CHECK_EQ_INT(mxt_levels_detect(&c, 0, &lv), MXT_EMEASURE);
     /* A flat curve has one plateau: not enough to call a level. */
     memset(&c, 0, sizeof c);
-    for (int i = 0; i < 20; i++) mxt_curve_add(&c, 4096.0 * (1 << (i / 2)), 1.0);
+    for (int i = 0; i < 20; i++)
+        mxt_curve_add(&c, 4096.0 * (1 << (i / 2)), 1.0);
     CHECK_EQ_INT(mxt_levels_detect(&c, 0, &lv), MXT_EMEASURE);
 }
 
@@ -254,5 +259,9 @@ static void check_xeon(const char *file) {
     CHECK(lv.level[1].plateau_ns > 2 * lv.level[0].plateau_ns);
 }
 
-MXT_TEST(replay_xeon_default) { check_xeon("xeon-emr-16c-kvm-default.json"); }
-MXT_TEST(replay_xeon_quick) { check_xeon("xeon-emr-16c-kvm-quick.json"); }
+MXT_TEST(replay_xeon_default) {
+    check_xeon("xeon-emr-16c-kvm-default.json");
+}
+MXT_TEST(replay_xeon_quick) {
+    check_xeon("xeon-emr-16c-kvm-quick.json");
+}
