@@ -37,7 +37,7 @@ struct bw_ctx {
             s7 = ADD(s7, LOAD(b + i + 7 * W));                                                     \
         }                                                                                          \
         s0 = ADD(ADD(ADD(s0, s1), ADD(s2, s3)), ADD(ADD(s4, s5), ADD(s6, s7)));                    \
-        double out[W];                                                                             \
+        double out[W] __attribute__((aligned(64)));                                                \
         STORE(out, s0);                                                                            \
         return out[0];                                                                             \
     }                                                                                              \

@@ -103,7 +103,12 @@ int mxt_flops_probe(const struct mxt_harness *h, int threads, double clock_ghz,
     }
     r->f32_1t = r->per_width[widest[0]->bits == 512 ? 2 : widest[0]->bits == 256 ? 1 : 0][0];
     r->f64_1t = r->per_width[widest[1]->bits == 512 ? 2 : widest[1]->bits == 256 ? 1 : 0][1];
-    /* All threads at once, at the widest width with the saturating chain count. */
+    /* All threads at once, at the widest width with the saturating chain count.
+     * Waking threads is a fixed cost per sample, so samples are longer here; a
+     * result below one thread's (another program on a core) is measured again. */
+    struct mxt_harness hm = *h;
+    if (hm.min_sample_s < 5e-3) hm.min_sample_s = 5e-3;
+    if (hm.max_total_s < 0.2) hm.max_total_s = 0.2;
     for (int d = 0; d < 2; d++) {
         const struct mxt_fma_set *set = widest[d];
         int k = MXT_FMA_NCHAINS - 1;
@@ -116,11 +121,19 @@ int mxt_flops_probe(const struct mxt_harness *h, int threads, double clock_ghz,
         if (k + 1 < MXT_FMA_NCHAINS) k++;
         ctx.fn = set->fn[k];
         ctx.threads = threads;
-        struct mxt_timing t;
-        int rc = mxt_harness_time(h, fma_all, &ctx, &t);
-        if (rc) return rc;
-        double g =
-            (double)threads * set->chains[k] * MXT_FMA_UNROLL * set->lanes * 2.0 / t.best / 1e9;
+        double one = d == 0 ? r->f32_1t : r->f64_1t, g = 0;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            struct mxt_harness ha = hm;
+            ha.min_sample_s *= attempt ? 4 : 1;
+            ha.max_total_s *= attempt ? 2.5 : 1;
+            struct mxt_timing t;
+            int rc = mxt_harness_time(&ha, fma_all, &ctx, &t);
+            if (rc) return rc;
+            double v =
+                (double)threads * set->chains[k] * MXT_FMA_UNROLL * set->lanes * 2.0 / t.best / 1e9;
+            if (v > g) g = v;
+            if (threads == 1 || g >= 0.9 * one) break;
+        }
         if (d == 0)
             r->f32_all = g;
         else
