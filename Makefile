@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 SAN_DIR   ?= build-san
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS      := build-essential cmake pkg-config libgsl-dev libcjson-dev libsqlite3-dev \
-             sqlite3 gnuplot-nox
+             sqlite3 gnuplot-nox chromium jq
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MXTUNE    := $(BUILD_DIR)/mxtune
 

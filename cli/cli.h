@@ -50,5 +50,7 @@ void cli_print_machine(FILE *f, const struct mxt_machine *m);
 int cmd_probe(int argc, char **argv);
 int cmd_machine(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif
