@@ -67,11 +67,15 @@ void cli_print_machine(FILE *f, const struct mxt_machine *m) {
         else
             snprintf(lat, sizeof lat, "-");
         fprintf(f, "%-6s %10s %10s %9s %8s %12s\n", "DRAM", "", "", lat, "", "");
-        fprintf(f,
-                "       bandwidth GB/s (1 thread / all): read %.1f / %.1f, copy %.1f / %.1f, "
-                "triad %.1f / %.1f  [%s]\n",
-                d->read_1t, d->read_all, d->copy_1t, d->copy_all, d->triad_1t, d->triad_all,
-                mxt_provenance_name(d->provenance));
+        const double x[6] = {d->read_1t,  d->read_all, d->copy_1t,
+                             d->copy_all, d->triad_1t, d->triad_all};
+        char v[6][24];
+        for (int i = 0; i < 6; i++)
+            bw_text(x[i], v[i], sizeof v[i]); /* "-": not measured */
+        fprintf(
+            f,
+            "       bandwidth (1 thread / all): read %s / %s, copy %s / %s, triad %s / %s  [%s]\n",
+            v[0], v[1], v[2], v[3], v[4], v[5], mxt_provenance_name(d->provenance));
     }
     const struct mxt_compute *c = &m->compute;
     if (c->provenance != MXT_PROV_NONE) {
