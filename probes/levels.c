@@ -2,7 +2,7 @@
  * I/O, so it is replayed on recorded curves in tests/data.
  *
  * Method (PROBES.md, phase 6): smooth single-point spikes (median of three),
- * force the curve non-decreasing, split it into plateaus (each at least 3
+ * force the curve non-decreasing (isotonic regression), split it into plateaus (each at least 3
  * points, each at least 1.3x slower than the one before), report as the
  * nominal size the transition midpoint -- where the curve crosses the
  * geometric mean of two neighbouring plateau latencies -- snapped to
@@ -15,6 +15,7 @@
 #define PLATEAU_TOL 1.10 /* a point belongs to a plateau within 10 % of its base */
 #define LEVEL_RATIO 1.30 /* neighbouring levels differ at least 1.3x */
 #define MIN_POINTS 3
+#define MIN_SPAN 1.5   /* a level's plateau spans at least 1.5x in size (the last may be cut) */
 #define MEMORY_NS 45.0 /* no cache level is this slow: beyond it is memory */
 
 uint64_t mxt_snap_size(double bytes) {
@@ -44,6 +45,29 @@ static double median3(double a, double b, double c) {
     return a > b ? a : b;
 }
 
+/* Force the curve non-decreasing by isotonic regression of log-latency (pool
+ * adjacent violators): a burst of slow points, another program taking the
+ * core for a moment, is averaged with its neighbours instead of lifting every
+ * later point as a running maximum would. */
+static void monotone_fit(double *y, int n) {
+    double mean[MXT_CURVE_MAX];
+    int len[MXT_CURVE_MAX], nb = 0;
+    for (int i = 0; i < n; i++) {
+        mean[nb] = log(y[i]);
+        len[nb] = 1;
+        nb++;
+        while (nb > 1 && mean[nb - 2] > mean[nb - 1]) {
+            double w = len[nb - 2] + len[nb - 1];
+            mean[nb - 2] = (mean[nb - 2] * len[nb - 2] + mean[nb - 1] * len[nb - 1]) / w;
+            len[nb - 2] += len[nb - 1];
+            nb--;
+        }
+    }
+    for (int b = 0, i = 0; b < nb; b++)
+        for (int j = 0; j < len[b]; j++)
+            y[i++] = exp(mean[b]);
+}
+
 struct plateau {
     int first, last; /* point indices */
     double level;    /* median latency of its points */
@@ -71,8 +95,7 @@ int mxt_levels_detect(const struct mxt_curve *c, int exclusive_llc, struct mxt_l
         double a = c->y[i > 0 ? i - 1 : i], b = c->y[i], d = c->y[i + 1 < n ? i + 1 : i];
         y[i] = median3(a, b, d);
     }
-    for (int i = 1; i < n; i++)
-        if (y[i] < y[i - 1]) y[i] = y[i - 1];
+    monotone_fit(y, n);
 
     /* Greedy grouping into candidate plateaus. */
     struct plateau pl[MXT_CURVE_MAX];
@@ -81,7 +104,9 @@ int mxt_levels_detect(const struct mxt_curve *c, int exclusive_llc, struct mxt_l
         int j = i;
         while (j + 1 < n && y[j + 1] <= PLATEAU_TOL * y[i])
             j++;
-        if (j - i + 1 >= MIN_POINTS) {
+        /* Refinement puts extra points inside transitions: a short run there is
+         * not a level. The sweep may end on the last plateau, so it may be short. */
+        if (j - i + 1 >= MIN_POINTS && (x[j] >= MIN_SPAN * x[i] || j == n - 1)) {
             pl[np].first = i;
             pl[np].last = j;
             double tmp[MXT_CURVE_MAX];
