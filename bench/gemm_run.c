@@ -1,0 +1,144 @@
+/* gemm_run: run one GEMM configuration of kernels/ at one size and print GFLOP/s
+ * (best and median of the repetitions after a warm-up) with the configuration as
+ * resolved. A quick tool for iterating on kernels; `mxtune bench` is the real one.
+ *
+ * usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]
+ *                 [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X] [--nc X]
+ *                 [--alpha A] [--threads P] [--reps R]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "mxt_common.h"
+#include "mxtune/config.h"
+#include "mxtune/gemm.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
+                    "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
+                    "                [--nc X] [--alpha A] [--threads P] [--reps R]\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    int64_t m = 2048, n = 2048, k = 2048;
+    int reps = 5;
+    enum mxt_dtype dt = MXT_F32;
+    enum mxt_layout layout = MXT_COL_MAJOR;
+    struct mxt_config cfg = {.schedule = MXT_SCHED_GOTO};
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int rc = 0;
+        if (!v) return usage();
+        if (!strcmp(o, "-m"))
+            rc = mxt_parse_i64(v, 0, INT64_MAX, "-m", &m);
+        else if (!strcmp(o, "-n"))
+            rc = mxt_parse_i64(v, 0, INT64_MAX, "-n", &n);
+        else if (!strcmp(o, "-k"))
+            rc = mxt_parse_i64(v, 0, INT64_MAX, "-k", &k);
+        else if (!strcmp(o, "--dtype"))
+            rc = mxt_dtype_parse(v, &dt);
+        else if (!strcmp(o, "--layout")) {
+            if (strcmp(v, "col") && strcmp(v, "row")) return usage();
+            layout = strcmp(v, "row") ? MXT_COL_MAJOR : MXT_ROW_MAJOR;
+        } else if (!strcmp(o, "--schedule"))
+            rc = mxt_schedule_parse(v, &cfg.schedule);
+        else if (!strcmp(o, "--isa"))
+            rc = mxt_isa_parse(v, &cfg.isa);
+        else if (!strcmp(o, "--mr"))
+            rc = mxt_parse_int(v, 1, 1024, "--mr", &cfg.mr);
+        else if (!strcmp(o, "--nr"))
+            rc = mxt_parse_int(v, 1, 1024, "--nr", &cfg.nr);
+        else if (!strcmp(o, "--mc"))
+            rc = mxt_parse_i64(v, 0, INT64_MAX, "--mc", &cfg.mc);
+        else if (!strcmp(o, "--kc"))
+            rc = mxt_parse_i64(v, 0, INT64_MAX, "--kc", &cfg.kc);
+        else if (!strcmp(o, "--nc"))
+            rc = mxt_parse_i64(v, 0, INT64_MAX, "--nc", &cfg.nc);
+        else if (!strcmp(o, "--alpha"))
+            rc = mxt_parse_double(v, 0, 1e6, "--alpha", &cfg.alpha);
+        else if (!strcmp(o, "--threads"))
+            rc = mxt_parse_int(v, 0, MXT_MAX_THREADS, "--threads", &cfg.threads);
+        else if (!strcmp(o, "--reps"))
+            rc = mxt_parse_int(v, 1, 1000, "--reps", &reps);
+        else
+            return usage();
+        if (rc) {
+            fprintf(stderr, "gemm_run: %s\n", mxt_last_error());
+            return 2;
+        }
+        i++;
+    }
+    struct mxt_config r;
+    if (mxt_gemm_resolve_config(dt, layout, m, n, k, &cfg, &r) != 0) {
+        fprintf(stderr, "gemm_run: %s\n", mxt_last_error());
+        return 2;
+    }
+    const size_t s = (size_t)mxt_dtype_size(dt);
+    const int64_t lda = layout == MXT_COL_MAJOR ? m : k, ldb = layout == MXT_COL_MAJOR ? k : n;
+    const int64_t ldc = layout == MXT_COL_MAJOR ? m : n;
+    char *a = malloc((size_t)(m * k) * s), *b = malloc((size_t)(k * n) * s);
+    char *c = malloc((size_t)(m * n) * s);
+    double *t = calloc((size_t)reps, sizeof(double));
+    int rc = 1;
+    if (!a || !b || !c || !t) {
+        fprintf(stderr, "gemm_run: out of memory\n");
+        goto out;
+    }
+    for (int64_t i = 0; i < m * k; i++) {
+        const double v = (double)(i % 17) / 17.0 - 0.5;
+        if (dt == MXT_F32)
+            ((float *)a)[i] = (float)v;
+        else
+            ((double *)a)[i] = v;
+    }
+    for (int64_t i = 0; i < k * n; i++) {
+        const double v = (double)(i % 13) / 13.0 - 0.5;
+        if (dt == MXT_F32)
+            ((float *)b)[i] = (float)v;
+        else
+            ((double *)b)[i] = v;
+    }
+    memset(c, 0, (size_t)(m * n) * s);
+    for (int rep = -1; rep < reps; rep++) { /* rep -1: warm-up */
+        const double t0 = now();
+        int e = dt == MXT_F32
+                    ? mxt_sgemm_ex(layout, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1.0f, (float *)a,
+                                   lda, (float *)b, ldb, 0.0f, (float *)c, ldc, &cfg)
+                    : mxt_dgemm_ex(layout, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1.0, (double *)a,
+                                   lda, (double *)b, ldb, 0.0, (double *)c, ldc, &cfg);
+        const double dt_s = now() - t0;
+        if (e) {
+            fprintf(stderr, "gemm_run: %s\n", mxt_last_error());
+            goto out;
+        }
+        if (rep >= 0) t[rep] = dt_s;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmp_double);
+    const double flops = 2.0 * (double)m * (double)n * (double)k;
+    printf("%s %s M=%lld N=%lld K=%lld schedule=%s isa=%s mr=%d nr=%d mc=%lld kc=%lld nc=%lld "
+           "alpha=%g threads=%d: best %.1f GFLOP/s, median %.1f GFLOP/s (%.4f s)\n",
+           mxt_dtype_name(dt), layout == MXT_COL_MAJOR ? "col" : "row", (long long)m, (long long)n,
+           (long long)k, mxt_schedule_name(r.schedule), mxt_isa_name(r.isa), r.mr, r.nr,
+           (long long)r.mc, (long long)r.kc, (long long)r.nc, r.alpha, r.threads,
+           flops / t[0] * 1e-9, flops / t[reps / 2] * 1e-9, t[0]);
+    rc = 0;
+out:
+    free(a);
+    free(b);
+    free(c);
+    free(t);
+    return rc;
+}

@@ -1,0 +1,282 @@
+/* Public entry points of the packed GEMM (kernels/, include/mxtune/gemm.h): argument
+ * checks, configuration check and fallbacks, turning both layouts and the four
+ * transpose cases into one column-major problem, and dispatch to the Goto or
+ * CAKE driver. */
+#include <math.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "mxt_common.h"
+#include "mxt_kernels.h"
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+/* The ISA a configuration runs with: explicit, else MXT_ISA / the widest available.
+ * MXT_ISA caps explicit ISAs too (MXT_ISA=avx2 under valgrind must never run
+ * AVX-512 code): an explicit ISA above it is refused, one at or below it runs. */
+static int config_isa(const struct mxt_config *cfg, enum mxt_isa *out) {
+    if (cfg->isa == MXT_ISA_AUTO) return mxt_kernels_default_isa(out);
+    if (cfg->isa < MXT_ISA_GENERIC || cfg->isa > MXT_ISA_AVX512)
+        return mxt_error(MXT_EINVAL, "unknown isa %d in the configuration", (int)cfg->isa);
+    if (!mxt_kernels_isa_supported(cfg->isa))
+        return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this CPU or build",
+                         mxt_isa_name(cfg->isa));
+    enum mxt_isa cap;
+    int rc = mxt_kernels_default_isa(&cap);
+    if (rc) return rc;
+    const char *forced = getenv("MXT_ISA");
+    if (forced && *forced && cfg->isa > cap)
+        return mxt_error(MXT_EUNSUPPORTED, "the configuration asks for isa '%s' but MXT_ISA='%s'",
+                         mxt_isa_name(cfg->isa), forced);
+    *out = cfg->isa;
+    return 0;
+}
+
+/* The kernel for cfg: (isa, mr, nr) when given; with isa auto and a shape, the
+ * widest runnable ISA (from the resolved one down) that has the shape. */
+static int config_kernel(enum mxt_dtype dtype, const struct mxt_config *cfg,
+                         const struct mxt_ukr **out) {
+    enum mxt_isa isa;
+    int rc = config_isa(cfg, &isa);
+    if (rc) return rc;
+    if (cfg->mr == 0 && cfg->nr == 0) {
+        *out = mxt_ukr_default(isa, dtype);
+        if (!*out)
+            return mxt_error(MXT_EUNSUPPORTED, "no %s kernel for isa '%s'", mxt_dtype_name(dtype),
+                             mxt_isa_name(isa));
+        return 0;
+    }
+    if (cfg->mr <= 0 || cfg->nr <= 0)
+        return mxt_error(MXT_EINVAL, "mr=%d nr=%d: give both register tile sizes or neither",
+                         cfg->mr, cfg->nr);
+    for (int i = isa; i >= MXT_ISA_GENERIC; i--) {
+        if (!mxt_kernels_isa_supported((enum mxt_isa)i)) continue;
+        *out = mxt_ukr_find((enum mxt_isa)i, dtype, cfg->mr, cfg->nr);
+        if (*out) return 0;
+        if (cfg->isa != MXT_ISA_AUTO) break;
+    }
+    return mxt_error(MXT_EINVAL, "no %s micro-kernel %dx%d for isa '%s'", mxt_dtype_name(dtype),
+                     cfg->mr, cfg->nr, mxt_isa_name(cfg->isa == MXT_ISA_AUTO ? isa : cfg->isa));
+}
+
+int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg) {
+    static const struct mxt_config zero;
+    if (!cfg) cfg = &zero;
+    if (dtype != MXT_F32 && dtype != MXT_F64)
+        return mxt_error(MXT_EINVAL, "unknown dtype %d", (int)dtype);
+    if (cfg->schedule < MXT_SCHED_CAKE || cfg->schedule > MXT_SCHED_GOTO)
+        return mxt_error(MXT_EINVAL, "unknown schedule %d", (int)cfg->schedule);
+    if (cfg->threads < 0 || cfg->threads > MXT_MAX_THREADS)
+        return mxt_error(MXT_EINVAL, "threads=%d out of range [0, %d]", cfg->threads,
+                         MXT_MAX_THREADS);
+    if (cfg->mc < 0 || cfg->kc < 0 || cfg->nc < 0)
+        return mxt_error(MXT_EINVAL, "negative cache block (mc=%lld kc=%lld nc=%lld)",
+                         (long long)cfg->mc, (long long)cfg->kc, (long long)cfg->nc);
+    if (!isfinite(cfg->alpha) || cfg->alpha < 0)
+        return mxt_error(MXT_EINVAL, "alpha=%g must be finite and >= 0", cfg->alpha);
+    const struct mxt_ukr *u;
+    int rc = config_kernel(dtype, cfg, &u);
+    if (rc) return rc;
+    if (cfg->mc % u->info.mr != 0)
+        return mxt_error(MXT_EINVAL, "mc=%lld is not a multiple of mr=%d", (long long)cfg->mc,
+                         u->info.mr);
+    if (cfg->nc % u->info.nr != 0)
+        return mxt_error(MXT_EINVAL, "nc=%lld is not a multiple of nr=%d", (long long)cfg->nc,
+                         u->info.nr);
+    return 0;
+}
+
+static int64_t cache_bytes(int name, int64_t fallback) {
+    long v = sysconf(name);
+    return v > 0 ? (int64_t)v : fallback;
+}
+
+static int cpus_allowed(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* resolve_config on the column-major form of the problem. */
+static int resolve_colmajor(enum mxt_dtype dtype, int64_t M, int64_t N, int64_t K,
+                            const struct mxt_config *cfg, struct mxt_config *out) {
+    static const struct mxt_config zero;
+    if (!cfg) cfg = &zero;
+    if (!out) return mxt_error(MXT_EINVAL, "no output configuration");
+    if (M < 0 || N < 0 || K < 0)
+        return mxt_error(MXT_EINVAL, "negative size M=%lld N=%lld K=%lld", (long long)M,
+                         (long long)N, (long long)K);
+    int rc = mxt_gemm_check_config(dtype, cfg);
+    if (rc) return rc;
+    const struct mxt_ukr *u;
+    rc = config_kernel(dtype, cfg, &u);
+    if (rc) return rc;
+    struct mxt_config r = *cfg;
+    r.isa = u->info.isa;
+    r.mr = u->info.mr;
+    r.nr = u->info.nr;
+    if (r.threads == 0) r.threads = mxt_min64(cpus_allowed(), MXT_MAX_THREADS);
+    const int64_t s = mxt_dtype_size(dtype), mr = r.mr, nr = r.nr, p = r.threads;
+    const int64_t l1 = cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 32 << 10);
+    const int64_t l2 = cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1 << 20);
+
+    if (r.schedule == MXT_SCHED_GOTO) {
+        /* Fallbacks in the spirit of Low et al. (MODELS.md §1) without the
+         * associativity terms: B micro-panel in half of L1, A block in half of L2. */
+        if (r.kc == 0) r.kc = mxt_max64(16, mxt_min64(1024, (l1 / 2) / (nr * s) / 8 * 8));
+        if (r.mc == 0) r.mc = mxt_max64(mr, (l2 / 2) / (r.kc * s) / mr * mr);
+        if (r.nc == 0) r.nc = mxt_round_up(4096, nr);
+        return *out = r, 0;
+    }
+    /* CAKE: the authors' L2 rule for mc (mc^2 + 2*nr*mc <= L2/(2s)), kc = mc,
+     * alpha = 1, nc = alpha*p*mc (MODELS.md §2). */
+    if (r.mc == 0) {
+        const double cap = (double)l2 / (2.0 * (double)s);
+        int64_t mc = (int64_t)(sqrt((double)(nr * nr) + cap) - (double)nr);
+        r.mc = mxt_max64(mr, mc / mr * mr);
+    }
+    if (r.kc == 0) r.kc = r.mc;
+    if (r.alpha == 0) r.alpha = 1.0;
+    if (r.nc == 0) r.nc = mxt_max64(nr, (int64_t)(r.alpha * (double)(p * r.mc)) / nr * nr);
+    if (r.schedule == MXT_SCHED_CAKE) {
+        /* I/O comparison with block extent x = p*mc (MODELS.md §2). */
+        const double x = (double)(p * r.mc), m = (double)M, n = (double)N, k = (double)K;
+        if (N <= M && k <= 2.0 * m * x / (x + m))
+            r.schedule = MXT_SCHED_CAKE_MKN;
+        else if (M <= N && k <= 2.0 * n * x / (x + n))
+            r.schedule = MXT_SCHED_CAKE_NKM;
+        else
+            r.schedule = MXT_SCHED_CAKE_KMN;
+    }
+    *out = r;
+    return 0;
+}
+
+int mxt_gemm_resolve_config(enum mxt_dtype dtype, enum mxt_layout layout, int64_t M, int64_t N,
+                            int64_t K, const struct mxt_config *cfg, struct mxt_config *out) {
+    if (layout != MXT_ROW_MAJOR && layout != MXT_COL_MAJOR)
+        return mxt_error(MXT_EINVAL, "unknown layout %d", (int)layout);
+    if (layout == MXT_ROW_MAJOR) return resolve_colmajor(dtype, N, M, K, cfg, out);
+    return resolve_colmajor(dtype, M, N, K, cfg, out);
+}
+
+/* ---- arguments -------------------------------------------------------------------- */
+
+struct gemm_args {
+    enum mxt_dtype dtype;
+    enum mxt_layout layout;
+    enum mxt_trans ta, tb;
+    int64_t m, n, k;
+    double alpha, beta;
+    const void *a, *b;
+    void *c;
+    int64_t lda, ldb, ldc;
+};
+
+static int check_ld(const char *name, int64_t ld, int64_t need) {
+    if (need < 1) need = 1;
+    if (ld < need)
+        return mxt_error(MXT_EINVAL, "%s=%lld is smaller than %lld", name, (long long)ld,
+                         (long long)need);
+    return 0;
+}
+
+static int check_args(const struct gemm_args *g) {
+    if (g->layout != MXT_ROW_MAJOR && g->layout != MXT_COL_MAJOR)
+        return mxt_error(MXT_EINVAL, "unknown layout %d", (int)g->layout);
+    if ((g->ta != MXT_NO_TRANS && g->ta != MXT_TRANS) ||
+        (g->tb != MXT_NO_TRANS && g->tb != MXT_TRANS))
+        return mxt_error(MXT_EINVAL, "unknown transpose flag (transA=%d transB=%d)", (int)g->ta,
+                         (int)g->tb);
+    if (g->m < 0 || g->n < 0 || g->k < 0)
+        return mxt_error(MXT_EINVAL, "negative size M=%lld N=%lld K=%lld", (long long)g->m,
+                         (long long)g->n, (long long)g->k);
+    /* Rows x columns of A, B, C as stored. */
+    const int64_t ar = g->ta ? g->k : g->m, ac = g->ta ? g->m : g->k;
+    const int64_t br = g->tb ? g->n : g->k, bc = g->tb ? g->k : g->n;
+    const int col = g->layout == MXT_COL_MAJOR;
+    int rc = check_ld("lda", g->lda, col ? ar : ac);
+    if (!rc) rc = check_ld("ldb", g->ldb, col ? br : bc);
+    if (!rc) rc = check_ld("ldc", g->ldc, col ? g->m : g->n);
+    if (rc) return rc;
+    /* Overflow of the largest offset touched (ld * lines) makes no valid array. */
+    if ((ar && ac && g->lda > INT64_MAX / mxt_max64(ar, ac)) ||
+        (br && bc && g->ldb > INT64_MAX / mxt_max64(br, bc)) ||
+        (g->m && g->n && g->ldc > INT64_MAX / mxt_max64(g->m, g->n)))
+        return mxt_error(MXT_EINVAL, "leading dimension times size overflows");
+    const int need_ab = g->m > 0 && g->n > 0 && g->k > 0 && g->alpha != 0.0;
+    if (g->m > 0 && g->n > 0 && !g->c) return mxt_error(MXT_EINVAL, "C is NULL");
+    if (need_ab && !g->a) return mxt_error(MXT_EINVAL, "A is NULL");
+    if (need_ab && !g->b) return mxt_error(MXT_EINVAL, "B is NULL");
+    return 0;
+}
+
+/* Describe op(A), op(B) and C by strides; a row-major C is computed as the
+ * column-major C^T = op(B)^T op(A)^T. */
+static void normalize(const struct gemm_args *g, struct mxt_gemm_prob *pr) {
+    const int col = g->layout == MXT_COL_MAJOR;
+    /* stored X(r, c) at r*rs + c*cs: column-major (1, ld), row-major (ld, 1) */
+    int64_t rsa = col ? 1 : g->lda, csa = col ? g->lda : 1;
+    int64_t rsb = col ? 1 : g->ldb, csb = col ? g->ldb : 1;
+    if (g->ta) {
+        int64_t t = rsa;
+        rsa = csa;
+        csa = t;
+    }
+    if (g->tb) {
+        int64_t t = rsb;
+        rsb = csb;
+        csb = t;
+    }
+    *pr = (struct mxt_gemm_prob){
+        .dtype = g->dtype, .c = g->c, .ldc = g->ldc, .alpha = g->alpha, .beta = g->beta, .k = g->k};
+    if (col) {
+        pr->m = g->m, pr->n = g->n;
+        pr->a = g->a, pr->rsa = rsa, pr->csa = csa;
+        pr->b = g->b, pr->rsb = rsb, pr->csb = csb;
+    } else { /* C^T (n x m) = op(B)^T (n x k) * op(A)^T (k x m) */
+        pr->m = g->n, pr->n = g->m;
+        pr->a = g->b, pr->rsa = csb, pr->csa = rsb;
+        pr->b = g->a, pr->rsb = csa, pr->csb = rsa;
+    }
+}
+
+static int gemm_run(const struct gemm_args *g, const struct mxt_config *cfg) {
+    int rc = check_args(g);
+    if (rc) return rc;
+    struct mxt_gemm_plan plan = {.esz = (size_t)mxt_dtype_size(g->dtype)};
+    normalize(g, &plan.prob);
+    const struct mxt_gemm_prob *pr = &plan.prob;
+    rc = resolve_colmajor(g->dtype, pr->m, pr->n, pr->k, cfg, &plan.cfg);
+    if (rc) return rc;
+    if (pr->m == 0 || pr->n == 0) return 0;
+    if (pr->k == 0 || pr->alpha == 0.0) {
+        mxt_scale_c(g->dtype, pr->m, pr->n, pr->c, pr->ldc, pr->beta);
+        return 0;
+    }
+    plan.ukr = mxt_ukr_find(plan.cfg.isa, g->dtype, plan.cfg.mr, plan.cfg.nr);
+    if (!plan.ukr || plan.cfg.mr * plan.cfg.nr > MXT_TILE_MAX)
+        return mxt_error(MXT_EINVAL, "no usable micro-kernel %dx%d", plan.cfg.mr, plan.cfg.nr);
+    if (plan.cfg.schedule == MXT_SCHED_GOTO) return mxt_gemm_run_goto(&plan);
+    return mxt_gemm_run_cake(&plan);
+}
+
+int mxt_sgemm_ex(enum mxt_layout layout, enum mxt_trans transA, enum mxt_trans transB, int64_t M,
+                 int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                 int64_t ldb, float beta, float *C, int64_t ldc, const struct mxt_config *cfg) {
+    const struct gemm_args g = {MXT_F32, layout, transA, transB, M,   N,   K,  alpha,
+                                beta,    A,      B,      C,      lda, ldb, ldc};
+    return gemm_run(&g, cfg);
+}
+
+int mxt_dgemm_ex(enum mxt_layout layout, enum mxt_trans transA, enum mxt_trans transB, int64_t M,
+                 int64_t N, int64_t K, double alpha, const double *A, int64_t lda, const double *B,
+                 int64_t ldb, double beta, double *C, int64_t ldc, const struct mxt_config *cfg) {
+    const struct gemm_args g = {MXT_F64, layout, transA, transB, M,   N,   K,  alpha,
+                                beta,    A,      B,      C,      lda, ldb, ldc};
+    return gemm_run(&g, cfg);
+}

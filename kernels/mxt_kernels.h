@@ -1,0 +1,169 @@
+/* Internal interface of kernels/: micro-kernel signatures and registry, packing,
+ * the thread team, and the plan that the GEMM drivers (Goto, CAKE) execute.
+ * Not part of the public API (that is include/mxtune/gemm.h). */
+#ifndef MXT_KERNELS_H
+#define MXT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mxtune/config.h"
+#include "mxtune/gemm.h"
+
+#define MXT_UNROLL _Pragma("GCC unroll 32")
+
+/* Prefetch distance of the packed A stream in the SIMD micro-kernels, in k steps. */
+#ifndef MXT_UKR_PF_STEPS
+#define MXT_UKR_PF_STEPS 8
+#endif
+
+/* Largest register tile mr * nr in the registry (elements): the macro-kernel's edge buffer. */
+#define MXT_TILE_MAX 512
+
+/* Alignment of every packed buffer (bytes): one cache line, one zmm register. */
+#define MXT_PACK_ALIGN 64
+
+/* A micro-kernel: C[0:mr, 0:nr] = alpha * Ap * Bp + beta * C, where Ap is a packed
+ * mr x k micro-panel (element (i, p) at a[p*mr + i], 64-byte aligned), Bp a packed
+ * k x nr micro-panel (element (p, j) at b[p*nr + j]), and C column-major with
+ * leading dimension ldc (C(i, j) at c[i + j*ldc]). beta == 0: C is not read. */
+typedef void (*mxt_ukr_f32_fn)(int64_t k, const float *restrict a, const float *restrict b,
+                               float *restrict c, int64_t ldc, float alpha, float beta);
+typedef void (*mxt_ukr_f64_fn)(int64_t k, const double *restrict a, const double *restrict b,
+                               double *restrict c, int64_t ldc, double alpha, double beta);
+
+struct mxt_ukr {
+    struct mxt_kernel_info info;
+    mxt_ukr_f32_fn f32; /* set when info.dtype == MXT_F32 */
+    mxt_ukr_f64_fn f64; /* set when info.dtype == MXT_F64 */
+};
+
+/* The registered kernel for (concrete isa, dtype, mr, nr), or NULL. */
+const struct mxt_ukr *mxt_ukr_find(enum mxt_isa isa, enum mxt_dtype dtype, int mr, int nr);
+/* The default kernel of (concrete isa, dtype): the first registered one. */
+const struct mxt_ukr *mxt_ukr_default(enum mxt_isa isa, enum mxt_dtype dtype);
+
+/* The micro-kernels, one per file ukernel_<isa>_<dtype>_<mr>x<nr>.c. */
+void mxt_ukr_generic_f32_8x4(int64_t k, const float *restrict a, const float *restrict b,
+                             float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_generic_f64_4x4(int64_t k, const double *restrict a, const double *restrict b,
+                             double *restrict c, int64_t ldc, double alpha, double beta);
+#ifdef MXT_KERNELS_X86
+void mxt_ukr_avx512_f32_32x12(int64_t k, const float *restrict a, const float *restrict b,
+                              float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f32_48x8(int64_t k, const float *restrict a, const float *restrict b,
+                             float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f32_32x6(int64_t k, const float *restrict a, const float *restrict b,
+                             float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f32_16x14(int64_t k, const float *restrict a, const float *restrict b,
+                              float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f64_16x12(int64_t k, const double *restrict a, const double *restrict b,
+                              double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f64_24x8(int64_t k, const double *restrict a, const double *restrict b,
+                             double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f64_16x6(int64_t k, const double *restrict a, const double *restrict b,
+                             double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f64_8x14(int64_t k, const double *restrict a, const double *restrict b,
+                             double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx2_f32_16x6(int64_t k, const float *restrict a, const float *restrict b,
+                           float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx2_f32_24x4(int64_t k, const float *restrict a, const float *restrict b,
+                           float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx2_f64_8x6(int64_t k, const double *restrict a, const double *restrict b,
+                          double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx2_f64_12x4(int64_t k, const double *restrict a, const double *restrict b,
+                           double *restrict c, int64_t ldc, double alpha, double beta);
+#endif
+
+/* Packing (pack.c). Operands are described by strides so that both layouts and
+ * both transpose cases are one code path: element (i, p) of op(A) is at
+ * a[i*rs + p*cs]; (p, j) of op(B) is at b[p*rs + j*cs]. esz is 4 or 8; isa is the
+ * plan's (AVX-512 plans pack with AVX-512 instructions, others with plain C).
+ *
+ * mxt_pack_a: rows [0, m) x columns [0, k) of op(A) into ceil(m/mr) micro-panels
+ * of mr x k (panel q at dst + q*mr*k elements), rows past m zero-filled. Only
+ * micro-panels [q0, q1) are written, so that threads can share one block.
+ * mxt_pack_b: rows [0, k) x columns [0, n) of op(B) into ceil(n/nr) micro-panels
+ * of k x nr (panel q at dst + q*nr*k), columns past n zero-filled; [q0, q1) as above. */
+void mxt_pack_a(enum mxt_isa isa, size_t esz, int mr, int64_t m, int64_t k, const void *a,
+                int64_t rs, int64_t cs, void *dst, int64_t q0, int64_t q1);
+void mxt_pack_b(enum mxt_isa isa, size_t esz, int nr, int64_t k, int64_t n, const void *b,
+                int64_t rs, int64_t cs, void *dst, int64_t q0, int64_t q1);
+#ifdef MXT_KERNELS_X86
+/* pack_avx512.c: dst[p*w + i] = i < nb ? line i at step p : 0, for p < k, i < w <= 64,
+ * where line i at step p is src[p*ld + i] ("copy") or src[i*ld + p] ("trans"). */
+void mxt_pack_copy_avx512_f32(int w, int64_t nb, int64_t k, const float *src, int64_t ld,
+                              float *dst);
+void mxt_pack_copy_avx512_f64(int w, int64_t nb, int64_t k, const double *src, int64_t ld,
+                              double *dst);
+void mxt_pack_trans_avx512_f32(int w, int64_t nb, int64_t k, const float *src, int64_t ld,
+                               float *dst);
+void mxt_pack_trans_avx512_f64(int w, int64_t nb, int64_t k, const double *src, int64_t ld,
+                               double *dst);
+#endif
+
+/* A team of threads running one function (parallel.c): OpenMP when the build has
+ * it, else POSIX threads. fn runs once per thread with tid in [0, nt); nt may be
+ * smaller than asked (e.g. inside an enclosing OpenMP region), so work must be
+ * split by the nt that fn receives. */
+struct mxt_team;
+typedef void (*mxt_team_fn)(struct mxt_team *team, int tid, int nt, void *arg);
+int mxt_team_run(int nthreads, mxt_team_fn fn, void *arg); /* 0 or MXT_ENOMEM */
+void mxt_team_barrier(struct mxt_team *team);
+
+/* A normalized problem: C is column-major m x n, C(i, j) at c[i + j*ldc];
+ * op(A)(i, p) at a[i*rsa + p*csa]; op(B)(p, j) at b[p*rsb + j*csb]. A row-major
+ * call is turned into this form by computing C^T = op(B)^T op(A)^T. */
+struct mxt_gemm_prob {
+    enum mxt_dtype dtype;
+    int64_t m, n, k;
+    const void *a;
+    int64_t rsa, csa;
+    const void *b;
+    int64_t rsb, csb;
+    void *c;
+    int64_t ldc;
+    double alpha, beta; /* exact for f32 too (converted from float) */
+};
+
+/* What a driver executes: the problem, a resolved configuration (no 0 field but
+ * nc/alpha as the schedule needs) and its kernel. */
+struct mxt_gemm_plan {
+    struct mxt_gemm_prob prob;
+    struct mxt_config cfg;
+    const struct mxt_ukr *ukr;
+    size_t esz;
+};
+
+/* Macro-kernel (macro.c): C[0:m, 0:n] (column-major, ldc) = alpha * Ap * Bp + beta * C
+ * over packed blocks, Ap holding ceil(m/mr) micro-panels of mr x k, Bp ceil(n/nr)
+ * micro-panels of k x nr; jr loop outside, ir inside. Tails go through a
+ * register-tile buffer so that only C[0:m, 0:n] is touched. */
+void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
+                      const void *ap, const void *bp, void *c, double beta);
+
+/* C[0:m, 0:n] *= beta (beta == 0: set to 0 without reading C). */
+void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ldc, double beta);
+
+/* The drivers (0 or MXT_ENOMEM). */
+int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan);
+int mxt_gemm_run_cake(const struct mxt_gemm_plan *plan);
+
+/* Packing buffers (pool.c): 64-byte aligned, recycled between calls; NULL on failure
+ * or overflow. mxt_pack_free(NULL) does nothing. */
+void *mxt_pack_alloc(size_t count, size_t esz);
+void mxt_pack_free(void *p);
+
+static inline int64_t mxt_ceil_div(int64_t a, int64_t b) {
+    return (a + b - 1) / b;
+}
+static inline int64_t mxt_round_up(int64_t a, int64_t b) {
+    return mxt_ceil_div(a, b) * b;
+}
+static inline int64_t mxt_min64(int64_t a, int64_t b) {
+    return a < b ? a : b;
+}
+static inline int64_t mxt_max64(int64_t a, int64_t b) {
+    return a > b ? a : b;
+}
+
+#endif

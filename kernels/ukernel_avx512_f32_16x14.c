@@ -1,0 +1,7 @@
+/* AVX-512 f32 micro-kernel with a 16x14 register tile: 1 vector of A per k
+ * times 14 broadcasts of B, 1x14 accumulators held in registers (kernels/).
+ * The body is ukernel_avx512_f32.h; this file only fixes the shape. */
+#define MXT_UKR_MV 1
+#define MXT_UKR_NR 14
+#define MXT_UKR_NAME mxt_ukr_avx512_f32_16x14
+#include "ukernel_avx512_f32.h"
