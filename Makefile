@@ -1,5 +1,5 @@
 # mxtune: the two commands a new user needs.
-#   make run   install missing Debian packages, build, probe this machine
+#   make run   install missing Debian packages, build, probe and tune this machine
 #   make test  install, build, run the tests (and the unit tests under ASan/UBSan)
 BUILD_DIR ?= build
 SAN_DIR   ?= build-san
@@ -29,7 +29,7 @@ build: deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	$(MXTUNE) probe
+	$(MXTUNE) probe && $(MXTUNE) search --op gemm
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -LE slow -j $(JOBS)

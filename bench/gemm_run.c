@@ -4,7 +4,12 @@
  *
  * usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]
  *                 [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X] [--nc X]
- *                 [--alpha A] [--threads P] [--reps R]
+ *                 [--alpha A] [--threads P] [--reps R] [--flush BYTES]
+ *
+ * --flush BYTES: before every call (warm-up included, outside the timed region)
+ * write and read a buffer of BYTES, so that each call starts with the operands
+ * evicted from the caches; bench/model_vs_cachegrind.sh uses it (with 2x the
+ * simulated last level) to compare one cold call with the model.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +30,23 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Touch every line of buf (read and write), evicting what the caches held. Not
+ * inlined: bench/model_vs_cachegrind.sh leaves its misses out by name. */
+static __attribute__((noinline)) void flush_caches(volatile unsigned char *buf, size_t bytes) {
+    for (size_t i = 0; i < bytes; i += 64) buf[i] = (unsigned char)(buf[i] + 1u);
+}
+
 static int usage(void) {
     fprintf(stderr, "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
                     "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
-                    "                [--nc X] [--alpha A] [--threads P] [--reps R]\n");
+                    "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     int64_t m = 2048, n = 2048, k = 2048;
     int reps = 5;
+    int64_t flush = 0;
     enum mxt_dtype dt = MXT_F32;
     enum mxt_layout layout = MXT_COL_MAJOR;
     struct mxt_config cfg = {.schedule = MXT_SCHED_GOTO};
@@ -73,6 +85,8 @@ int main(int argc, char **argv) {
             rc = mxt_parse_int(v, 0, MXT_MAX_THREADS, "--threads", &cfg.threads);
         else if (!strcmp(o, "--reps"))
             rc = mxt_parse_int(v, 1, 1000, "--reps", &reps);
+        else if (!strcmp(o, "--flush"))
+            rc = mxt_parse_i64(v, 0, (int64_t)1 << 40, "--flush", &flush);
         else
             return usage();
         if (rc) {
@@ -92,8 +106,9 @@ int main(int argc, char **argv) {
     char *a = malloc((size_t)(m * k) * s), *b = malloc((size_t)(k * n) * s);
     char *c = malloc((size_t)(m * n) * s);
     double *t = calloc((size_t)reps, sizeof(double));
+    unsigned char *fl = flush > 0 ? calloc((size_t)flush, 1) : NULL;
     int rc = 1;
-    if (!a || !b || !c || !t) {
+    if (!a || !b || !c || !t || (flush > 0 && !fl)) {
         fprintf(stderr, "gemm_run: out of memory\n");
         goto out;
     }
@@ -113,6 +128,7 @@ int main(int argc, char **argv) {
     }
     memset(c, 0, (size_t)(m * n) * s);
     for (int rep = -1; rep < reps; rep++) { /* rep -1: warm-up */
+        if (fl) flush_caches(fl, (size_t)flush);
         const double t0 = now();
         int e = dt == MXT_F32
                     ? mxt_sgemm_ex(layout, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1.0f, (float *)a,
@@ -140,5 +156,6 @@ out:
     free(b);
     free(c);
     free(t);
+    free(fl);
     return rc;
 }

@@ -5,7 +5,9 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include "mxtune/config.h"
 #include "mxtune/errors.h"
+#include "mxtune/model.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_INTERRUPTED = 130 };
 
@@ -51,6 +53,66 @@ int cmd_probe(int argc, char **argv);
 int cmd_machine(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* ---- configuration flags shared by model, bench and search (cli_config.c) ---- */
+
+enum {
+    CLI_OPT_DTYPE = 0x1000,
+    CLI_OPT_SCHEDULE,
+    CLI_OPT_SIZING,
+    CLI_OPT_MR,
+    CLI_OPT_NR,
+    CLI_OPT_MC,
+    CLI_OPT_KC,
+    CLI_OPT_NC,
+    CLI_OPT_ALPHA,
+    CLI_OPT_ISA,
+    CLI_OPT_THREADS,
+    CLI_OPT_CONFIG_END
+};
+
+/* Entries for a getopt_long table. */
+/* clang-format off */
+#define CLI_CONFIG_OPTIONS                                                                         \
+    {"dtype", required_argument, NULL, CLI_OPT_DTYPE},                                             \
+    {"schedule", required_argument, NULL, CLI_OPT_SCHEDULE},                                       \
+    {"sizing", required_argument, NULL, CLI_OPT_SIZING},                                           \
+    {"mr", required_argument, NULL, CLI_OPT_MR},                                                   \
+    {"nr", required_argument, NULL, CLI_OPT_NR},                                                   \
+    {"mc", required_argument, NULL, CLI_OPT_MC},                                                   \
+    {"kc", required_argument, NULL, CLI_OPT_KC},                                                   \
+    {"nc", required_argument, NULL, CLI_OPT_NC},                                                   \
+    {"alpha", required_argument, NULL, CLI_OPT_ALPHA},                                             \
+    {"isa", required_argument, NULL, CLI_OPT_ISA},                                                 \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS}
+/* clang-format on */
+
+struct cli_config {
+    enum mxt_dtype dtype;   /* f32 */
+    struct mxt_config cfg;  /* schedule cake, everything else 0 */
+    enum mxt_sizing sizing; /* default (per schedule) */
+    unsigned given;         /* a bit per flag given: CLI_CONFIG_GIVEN */
+};
+#define CLI_CONFIG_GIVEN(c, opt) (((c)->given >> ((opt)-CLI_OPT_DTYPE)) & 1u)
+
+/* The flags' help lines, for the commands' usage texts. */
+extern const char cli_config_help[];
+void cli_config_init(struct cli_config *c);
+static inline int cli_is_config_option(int opt) {
+    return opt >= CLI_OPT_DTYPE && opt < CLI_OPT_CONFIG_END;
+}
+/* Parse one configuration flag: 0 or MXT_EINVAL / MXT_ERANGE naming the value. */
+int cli_config_option(int opt, const char *arg, struct cli_config *c);
+/* The configuration as CLI.md's JSON object (cJSON; NULL when out of memory). */
+struct cJSON;
+struct cJSON *cli_config_json(const struct mxt_config *c);
+
+/* `mxtune model accuracy`: the model against this machine's measurements. */
+int cli_model_accuracy(const char *db_path, int json);
 int cmd_report(int argc, char **argv);
+int cmd_lookup(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static void usage(FILE *f) {
             "usage: mxtune model [--op gemm|spmm|lowrank] -m M -n N -k K [options]\n"
             "       mxtune model --op contract --spec \"abc,cd->abd\" --sizes a=..,b=..,c=..,d=.. "
             "[options]\n"
+            "       mxtune model accuracy [--json] [--db PATH]\n"
             "\n"
             "Predict cache blocks, footprints, bytes moved across every memory level, time and\n"
             "the bounding resource with mxtune's analytical model (CAKE, Goto/BLIS with Low et\n"
@@ -47,44 +48,18 @@ static void usage(FILE *f) {
             "                    $XDG_DATA_HOME/mxtune/mxtune.db)\n"
             "  -h, --help        this text\n"
             "\n"
-            "Units: bytes, seconds, GB/s and GFLOP/s (10^9, an FMA counts 2).\n");
+            "Units: bytes, seconds, GB/s and GFLOP/s (10^9, an FMA counts 2).\n"
+            "\n"
+            "'model accuracy' compares the model (with the constants 'mxtune search' fitted)\n"
+            "with every measurement of this machine: count, median absolute %% error of the\n"
+            "predicted time, Spearman rank correlation within each problem (mxtune.accuracy/1).\n");
 }
 
-enum {
-    OPT_OP = 256,
-    OPT_DTYPE,
-    OPT_SCHEDULE,
-    OPT_SIZING,
-    OPT_MR,
-    OPT_NR,
-    OPT_MC,
-    OPT_KC,
-    OPT_NC,
-    OPT_ALPHA,
-    OPT_ISA,
-    OPT_THREADS,
-    OPT_DENSITY,
-    OPT_RANK,
-    OPT_SPEC,
-    OPT_SIZES,
-    OPT_MACHINE,
-    OPT_JSON,
-    OPT_DB
-};
+enum { OPT_OP = 256, OPT_DENSITY, OPT_RANK, OPT_SPEC, OPT_SIZES, OPT_MACHINE, OPT_JSON, OPT_DB };
 
 static const struct option longopts[] = {
     {"op", required_argument, NULL, OPT_OP},
-    {"dtype", required_argument, NULL, OPT_DTYPE},
-    {"schedule", required_argument, NULL, OPT_SCHEDULE},
-    {"sizing", required_argument, NULL, OPT_SIZING},
-    {"mr", required_argument, NULL, OPT_MR},
-    {"nr", required_argument, NULL, OPT_NR},
-    {"mc", required_argument, NULL, OPT_MC},
-    {"kc", required_argument, NULL, OPT_KC},
-    {"nc", required_argument, NULL, OPT_NC},
-    {"alpha", required_argument, NULL, OPT_ALPHA},
-    {"isa", required_argument, NULL, OPT_ISA},
-    {"threads", required_argument, NULL, OPT_THREADS},
+    CLI_CONFIG_OPTIONS,
     {"density", required_argument, NULL, OPT_DENSITY},
     {"rank", required_argument, NULL, OPT_RANK},
     {"spec", required_argument, NULL, OPT_SPEC},
@@ -100,6 +75,8 @@ struct opts {
     struct mxt_problem pb;
     struct mxt_config cfg;
     enum mxt_sizing sizing;
+    struct cli_config cc; /* the shared configuration flags */
+    int accuracy;         /* `mxtune model accuracy` */
     int have_m, have_n, have_k, have_density;
     const char *spec, *sizes, *machine, *db;
     int json;
@@ -128,39 +105,6 @@ static int parse(int argc, char **argv, struct opts *o) {
         case OPT_OP:
             rc = mxt_op_parse(optarg, &o->pb.op);
             break;
-        case OPT_DTYPE:
-            rc = mxt_dtype_parse(optarg, &o->pb.dtype);
-            break;
-        case OPT_SCHEDULE:
-            rc = mxt_schedule_parse(optarg, &o->cfg.schedule);
-            break;
-        case OPT_SIZING:
-            rc = mxt_sizing_parse(optarg, &o->sizing);
-            break;
-        case OPT_ISA:
-            rc = mxt_isa_parse(optarg, &o->cfg.isa);
-            break;
-        case OPT_MR:
-            rc = mxt_parse_int(optarg, 1, 256, "--mr", &o->cfg.mr);
-            break;
-        case OPT_NR:
-            rc = mxt_parse_int(optarg, 1, 256, "--nr", &o->cfg.nr);
-            break;
-        case OPT_MC:
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "--mc", &o->cfg.mc);
-            break;
-        case OPT_KC:
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "--kc", &o->cfg.kc);
-            break;
-        case OPT_NC:
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "--nc", &o->cfg.nc);
-            break;
-        case OPT_ALPHA:
-            rc = mxt_parse_double(optarg, 1e-6, 1e6, "--alpha", &o->cfg.alpha);
-            break;
-        case OPT_THREADS:
-            rc = mxt_parse_int(optarg, 1, 65536, "--threads", &o->cfg.threads);
-            break;
         case OPT_DENSITY:
             rc = mxt_parse_double(optarg, -1e300, 1e300, "--density", &o->pb.density);
             if (!rc && !(o->pb.density > 0 && o->pb.density <= 1))
@@ -187,15 +131,24 @@ static int parse(int argc, char **argv, struct opts *o) {
             o->db = optarg;
             break;
         default:
-            return CLI_USAGE;
+            if (!cli_is_config_option(c)) return CLI_USAGE;
+            rc = cli_config_option(c, optarg, &o->cc);
+            break;
         }
         if (rc) return cli_fail(cmd, rc);
     }
+    o->pb.dtype = o->cc.dtype;
+    o->cfg = o->cc.cfg;
+    o->sizing = o->cc.sizing;
     if (optind < argc) {
         if (strcmp(argv[optind], "accuracy") == 0) {
-            fprintf(stderr, "mxtune model accuracy: needs stored kernel measurements, which this "
-                            "build cannot take yet (run 'mxtune search' once it exists)\n");
-            return CLI_FAIL;
+            if (optind + 1 < argc)
+                return cli_usage_error("model accuracy", "unexpected argument '%s'",
+                                       argv[optind + 1]);
+            if (o->have_m || o->have_n || o->have_k || o->cc.given || o->machine || o->spec)
+                return cli_usage_error("model accuracy", "takes only --json and --db");
+            o->accuracy = 1;
+            return 0;
         }
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     }
@@ -513,10 +466,10 @@ int cmd_model(int argc, char **argv) {
     struct opts o;
     memset(&o, 0, sizeof o);
     o.pb.op = MXT_OP_GEMM;
-    o.pb.dtype = MXT_F32;
-    o.cfg.schedule = MXT_SCHED_CAKE;
+    cli_config_init(&o.cc);
     int rc = parse(argc, argv, &o);
     if (rc) return rc < 0 ? CLI_OK : rc;
+    if (o.accuracy) return cli_model_accuracy(o.db, o.json);
 
     struct mxt_contraction ct;
     if (o.pb.op == MXT_OP_CONTRACT) {

@@ -153,6 +153,8 @@ int cmd_probe(int argc, char **argv) {
         }
     }
     int64_t run_id = 0;
+    int kept =
+        db && po.mode == MXT_PROBE_QUICK && mxt_db_machine_has_full_probe(db, m->fingerprint);
     if (db) {
         rc = mxt_db_store_probe(db, m,
                                 po.mode == MXT_PROBE_QUICK      ? "quick"
@@ -175,8 +177,11 @@ int cmd_probe(int argc, char **argv) {
         cli_print_machine(stdout, m);
     }
     if (db)
-        fprintf(stderr, "mxtune probe: %.1f s; stored as probe run %lld in %s\n", cv->seconds,
-                (long long)run_id, mxt_db_path(db));
+        fprintf(stderr, "mxtune probe: %.1f s; stored as probe run %lld in %s%s\n", cv->seconds,
+                (long long)run_id, mxt_db_path(db),
+                kept ? " (the profile of the earlier default/thorough probe is kept: a quick run "
+                       "does not replace it)"
+                     : "");
     else
         fprintf(stderr, "mxtune probe: %.1f s; not stored (--no-store)\n", cv->seconds);
 done:

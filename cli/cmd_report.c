@@ -1,4 +1,4 @@
-/* `mxtune report probe|roofline|all`: pictures and an HTML page of a stored
+/* `mxtune report probe|roofline|model|all`: pictures and an HTML page of a stored
  * machine (cli/). Resolves which machine, then reports/ writes the .dat and
  * .gp files, index.html, and runs gnuplot; the written files go to stdout. */
 #include <cjson/cJSON.h>
@@ -13,8 +13,8 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: mxtune report probe|roofline|all [--out DIR] [--fingerprint FP] [--json]\n"
-            "                     [--db PATH]\n"
+            "usage: mxtune report probe|roofline|model|all [--out DIR] [--fingerprint FP]\n"
+            "                     [--json] [--db PATH]\n"
             "\n"
             "Pictures of a stored machine, drawn with gnuplot, and an HTML page with its table.\n"
             "Each picture NAME is written as NAME.dat and NAME.gp (kept: run 'gnuplot NAME.gp'\n"
@@ -23,8 +23,11 @@ static void usage(FILE *f) {
             "  probe             latency and read bandwidth against working-set size, with the\n"
             "                    detected cache levels marked (latency, bandwidth)\n"
             "  roofline          GFLOP/s against FLOP/byte: f32 and f64 peak, L1, L2, L3 and\n"
-            "                    DRAM bandwidth ceilings (roofline)\n"
-            "  all               both\n"
+            "                    DRAM bandwidth ceilings, the tuned winners measured and as\n"
+            "                    the model predicts them (roofline)\n"
+            "  model             predicted against measured time of every measurement, with\n"
+            "                    the error statistics (model)\n"
+            "  all               all of them (model skipped, with a note, before any search)\n"
             "  --out DIR         where to write (default ./mxtune-report, created if missing)\n"
             "  --fingerprint FP  the machine stored under FP (default: this machine; see\n"
             "                    'mxtune machine list')\n"
@@ -45,8 +48,11 @@ static int count_row(const struct mxt_db_machine_row *row, void *ctx) {
     return 0;
 }
 
-/* Which machine, and its profile and curves. */
-static int load_input(const char *db_path, const char *fingerprint, struct mxt_report_input *in) {
+/* Which machine, its profile and curves, and the tuner's rows the pictures in
+ * `what` draw: winners as roofline points, measurements as model pairs. */
+static int load_input(const char *db_path, const char *fingerprint, unsigned what,
+                      struct mxt_report_input *in, struct mxt_report_points *pts,
+                      struct mxt_model_pairs *pairs) {
     struct mxt_db *db = NULL;
     int n = 0, rc = mxt_db_open(db_path, MXT_DB_READONLY, &db);
     if (rc) return rc;
@@ -65,6 +71,16 @@ static int load_input(const char *db_path, const char *fingerprint, struct mxt_r
         rc = mxt_error(MXT_ENOTFOUND,
                        "no machine with fingerprint '%s' in '%s' (see 'mxtune machine list')",
                        fingerprint, mxt_db_path(db));
+    if (rc) goto done;
+    if ((what & MXT_REPORT_ROOFLINE) &&
+        (rc = mxt_report_load_points(db, &in->machine, in->have_curves ? &in->curves : NULL, pts)))
+        goto done;
+    if ((what & MXT_REPORT_MODEL) && (rc = mxt_report_load_pairs(db, &in->machine, pairs)))
+        goto done;
+    in->points = pts->p;
+    in->n_points = pts->n;
+    in->pairs = pairs->p;
+    in->n_pairs = pairs->n;
 done:
     mxt_db_close(db);
     return rc;
@@ -100,11 +116,14 @@ int cmd_report(int argc, char **argv) {
     struct mxt_report_opts ro = {.out_dir = "mxtune-report"};
     struct mxt_report_files files = {0};
     struct mxt_report_input *in = NULL;
+    struct mxt_report_points pts = {0};
+    struct mxt_model_pairs pairs = {0};
     const char *db_path = NULL, *fingerprint = NULL, *out = NULL;
     char dir[PATH_MAX];
     int json = 0, c, rc, exit_code = CLI_OK;
 
-    if (argc < 2) return cli_usage_error("report", "missing subcommand: probe, roofline or all");
+    if (argc < 2)
+        return cli_usage_error("report", "missing subcommand: probe, roofline, model or all");
     const char *verb = argv[1];
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
         usage(stdout);
@@ -114,14 +133,13 @@ int cmd_report(int argc, char **argv) {
         ro.what = MXT_REPORT_PROBE;
     else if (strcmp(verb, "roofline") == 0)
         ro.what = MXT_REPORT_ROOFLINE;
-    else if (strcmp(verb, "all") == 0)
-        ro.what = MXT_REPORT_PROBE | MXT_REPORT_ROOFLINE;
     else if (strcmp(verb, "model") == 0)
-        return cli_fail("report",
-                        mxt_error(MXT_EUNSUPPORTED, "'report model' is not available yet: it "
-                                                    "needs the tuner's stored measurements"));
+        ro.what = MXT_REPORT_MODEL;
+    else if (strcmp(verb, "all") == 0)
+        ro.what = MXT_REPORT_PROBE | MXT_REPORT_ROOFLINE | MXT_REPORT_MODEL;
     else
-        return cli_usage_error("report", "unknown subcommand '%s' (probe, roofline or all)", verb);
+        return cli_usage_error("report", "unknown subcommand '%s' (probe, roofline, model or all)",
+                               verb);
 
     optind = 1;
     while ((c = cli_getopt("report", argc - 1, argv + 1, ":h", opts)) != -1) {
@@ -163,7 +181,7 @@ int cmd_report(int argc, char **argv) {
         exit_code = cli_fail("report", mxt_error(MXT_ENOMEM, "out of memory"));
         goto done;
     }
-    if ((rc = load_input(db_path, fingerprint, in))) {
+    if ((rc = load_input(db_path, fingerprint, ro.what, in, &pts, &pairs))) {
         exit_code = cli_fail("report", rc);
         goto done;
     }
@@ -174,6 +192,22 @@ int cmd_report(int argc, char **argv) {
                 in->machine.fingerprint);
         ro.what &= ~(unsigned)MXT_REPORT_PROBE;
     }
+    if ((ro.what & MXT_REPORT_MODEL) && !in->n_pairs && ro.what != MXT_REPORT_MODEL) {
+        fprintf(stderr,
+                "mxtune report: no measurements stored for '%s': the model picture is skipped "
+                "(run 'mxtune search')\n",
+                in->machine.fingerprint);
+        ro.what &= ~(unsigned)MXT_REPORT_MODEL;
+    }
+    if ((ro.what & MXT_REPORT_MODEL) && pairs.skipped)
+        fprintf(stderr,
+                "mxtune report: note: %d measurement%s without a stored prediction the model "
+                "cannot evaluate: not in the model picture\n",
+                pairs.skipped, pairs.skipped == 1 ? "" : "s");
+    if (ro.what & MXT_REPORT_ROOFLINE) /* winners left out or above their ceilings */
+        for (int i = 0; i < pts.n_notes; i++)
+            fprintf(stderr, "mxtune report: %s: %s\n",
+                    strstr(pts.notes[i], "above its ceiling") ? "warning" : "note", pts.notes[i]);
     if (ro.what & MXT_REPORT_ROOFLINE) { /* values of the profile the roofline leaves out */
         struct mxt_roofline r;
         mxt_roofline_ceilings(&in->machine, in->have_curves ? &in->curves : NULL, &r);
@@ -186,6 +220,8 @@ int cmd_report(int argc, char **argv) {
     if (rc) exit_code = cli_fail("report", rc);
 done:
     mxt_report_files_release(&files);
+    mxt_report_points_release(&pts);
+    mxt_report_pairs_release(&pairs);
     free(in);
     return exit_code;
 }

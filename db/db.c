@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "db_internal.h"
 #include "mxt_common.h"
+#include "mxt_db_tune.h"
 
 /* The fields of the 100-byte SQLite header that say whose file it is
  * (https://www.sqlite.org/fileformat.html, "The Database Header"). */
@@ -59,6 +60,58 @@ int db_sql_error(struct mxt_db *db, int sqlite_rc, const char *what) {
         return mxt_error(MXT_EIO, "database '%s' (%s): %s", db->path, what, msg);
     default:
         return mxt_error(MXT_EDB, "database '%s' (%s): %s", db->path, what, msg);
+    }
+}
+
+int db_prepare(struct mxt_db *db, const char *sql, sqlite3_stmt **st, const char *what) {
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : db_sql_error(db, rc, what);
+}
+
+int db_bind_text(sqlite3_stmt *st, int i, const char *s) {
+    return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+int db_step_done(struct mxt_db *db, sqlite3_stmt *st, const char *what) {
+    int rc = sqlite3_step(st);
+    return rc == SQLITE_DONE ? 0 : db_sql_error(db, rc, what);
+}
+
+const char *db_column_text(sqlite3_stmt *st, int i) {
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s ? s : "";
+}
+
+#define DB_STR2(x) #x
+#define DB_STR(x) DB_STR2(x)
+
+const char *db_compiler(void) {
+#if defined(__clang__)
+    return "clang " DB_STR(__clang_major__) "." DB_STR(__clang_minor__) "." DB_STR(
+        __clang_patchlevel__);
+#elif defined(__GNUC__)
+    return "gcc " DB_STR(__GNUC__) "." DB_STR(__GNUC_MINOR__) "." DB_STR(__GNUC_PATCHLEVEL__);
+#else
+    return "unknown";
+#endif
+}
+
+int db_write_txn(struct mxt_db *db, const char *what, int (*fn)(struct mxt_db *db, void *ctx),
+                 void *ctx) {
+    if (db->readonly) return mxt_error(MXT_EINVAL, "database '%s' was opened read-only", db->path);
+    for (int attempt = 0;; attempt++) {
+        int rc = db_exec(db, "BEGIN IMMEDIATE", what);
+        if (rc == 0) {
+            rc = fn(db, ctx);
+            if (rc == 0) rc = db_exec(db, "COMMIT", what);
+            /* keeps the first error; a failed COMMIT leaves the transaction open */
+            if (rc != 0 && !sqlite3_get_autocommit(db->sql))
+                sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        }
+        if (rc != MXT_EBUSY || attempt >= DB_WRITE_RETRIES) return rc;
+        /* Another writer held the lock past the busy timeout: back off, then
+         * run the whole transaction again (nothing of it was kept). */
+        sqlite3_sleep(10 + 20 * attempt);
     }
 }
 
@@ -268,6 +321,7 @@ int mxt_db_open(const char *path, int flags, struct mxt_db **out) {
         goto fail;
     }
     db->readonly = !(flags & MXT_DB_CREATE);
+    mxt_strlcpy(db->kernel_version, MXT_KERNEL_VERSION, sizeof db->kernel_version);
     if ((rc = check_file(db->path, flags, &writable)) != 0) goto fail;
 
     /* The file exists now: SQLite must not create one, only open it. */

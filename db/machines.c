@@ -49,10 +49,14 @@ int mxt_db_store_probe(struct mxt_db *db, const struct mxt_machine *m, const cha
     if ((rc = db_exec(db, "BEGIN IMMEDIATE", what)) != 0) goto done;
     in_txn = 1;
     if ((rc = prepare(db,
+                      /* A quick run never replaces the profile of a default or
+                       * thorough one (it is kept as a probe run all the same). */
                       "INSERT INTO machine (fingerprint, name, brand, profile_json, created, "
                       "updated) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (fingerprint) DO "
                       "UPDATE SET name = excluded.name, brand = excluded.brand, "
-                      "profile_json = excluded.profile_json, updated = excluded.updated",
+                      "profile_json = excluded.profile_json, updated = excluded.updated "
+                      "WHERE ?6 <> 'quick' OR NOT EXISTS (SELECT 1 FROM probe_run r WHERE "
+                      "r.machine_id = machine.id AND r.mode <> 'quick')",
                       &st, what)) != 0)
         goto done;
     bind_text(st, 1, m->fingerprint);
@@ -60,6 +64,7 @@ int mxt_db_store_probe(struct mxt_db *db, const struct mxt_machine *m, const cha
     bind_text(st, 3, m->brand);
     bind_text(st, 4, profile);
     bind_text(st, 5, now);
+    bind_text(st, 6, mode);
     if ((rc = step_done(db, st, what)) != 0) goto done;
     sqlite3_finalize(st);
     st = NULL;
@@ -191,4 +196,19 @@ int mxt_db_latest_curves(struct mxt_db *db, const char *fingerprint, char **curv
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int mxt_db_machine_has_full_probe(struct mxt_db *db, const char *fingerprint) {
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (!db || !fingerprint) return 0;
+    if (prepare(db,
+                "SELECT 1 FROM probe_run r JOIN machine m ON m.id = r.machine_id WHERE "
+                "m.fingerprint = ?1 AND r.mode <> 'quick' LIMIT 1",
+                &st, "reading probe runs") == 0) {
+        bind_text(st, 1, fingerprint);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
 }

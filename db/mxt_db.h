@@ -36,7 +36,7 @@ int mxt_db_open(const char *path, int flags, struct mxt_db **out);
 void mxt_db_close(struct mxt_db *db);
 const char *mxt_db_path(const struct mxt_db *db);
 int mxt_db_schema_version(struct mxt_db *db); /* PRAGMA user_version */
-#define MXT_DB_SCHEMA_VERSION 1
+#define MXT_DB_SCHEMA_VERSION 2
 
 /* Store a probe run: upserts the machine row (profile JSON under its
  * fingerprint) and inserts the probe_run with the raw curves, in one
@@ -44,6 +44,10 @@ int mxt_db_schema_version(struct mxt_db *db); /* PRAGMA user_version */
  * "thorough". *run_id (may be NULL) receives the new row id. */
 int mxt_db_store_probe(struct mxt_db *db, const struct mxt_machine *m, const char *mode,
                        const char *curves_json, int64_t *run_id);
+
+/* 1 when a default or thorough probe of this machine is stored: its profile is
+ * then kept when a quick probe is stored (the quick run is kept as a run). */
+int mxt_db_machine_has_full_probe(struct mxt_db *db, const char *fingerprint);
 
 /* The stored profile of a fingerprint (MXT_ENOTFOUND if none). */
 int mxt_db_get_machine(struct mxt_db *db, const char *fingerprint, struct mxt_machine *m);

@@ -1,6 +1,7 @@
 /* The database schema and its forward migrations (db/): one step per version,
  * each applied in its own transaction, plus the schema queries behind
- * `mxtune db list`. A later issue appends the step to version 2. */
+ * `mxtune db list`. Version 2 adds the tuner's tables (problem, measurement,
+ * tuned, calibration). */
 #include <stdio.h>
 #include "db_internal.h"
 #include "mxt_common.h"
@@ -26,6 +27,77 @@ static const char *const steps[] = {
     "  curves_json TEXT,"
     "  mxtune_version TEXT NOT NULL);"
     "CREATE INDEX probe_run_machine ON probe_run(machine_id, id);",
+
+    /* 1 -> 2: the tuner (TUNER_DB.md). A problem is one typed column per
+     * descriptor field, UNIQUE over all of them; every measurement of a
+     * (problem, machine, configuration, kernel version), replaced when measured
+     * again; the winner per problem and machine with its provenance; the model's
+     * fitted constants per machine and kernel. Only new tables: every v1 row
+     * stays as it is. */
+    "CREATE TABLE problem ("
+    "  id INTEGER PRIMARY KEY,"
+    "  op TEXT NOT NULL CHECK (op IN ('gemm', 'spmm', 'lowrank', 'contract')),"
+    "  dtype TEXT NOT NULL CHECK (dtype IN ('f32', 'f64')),"
+    "  m INTEGER NOT NULL CHECK (m > 0),"
+    "  n INTEGER NOT NULL CHECK (n > 0),"
+    "  k INTEGER NOT NULL CHECK (k > 0),"
+    "  batch INTEGER NOT NULL DEFAULT 1 CHECK (batch > 0),"
+    "  rank INTEGER NOT NULL DEFAULT 0 CHECK (rank >= 0),"
+    "  density REAL NOT NULL DEFAULT 1 CHECK (density > 0 AND density <= 1),"
+    "  spec TEXT NOT NULL DEFAULT '',"
+    "  col_major INTEGER NOT NULL DEFAULT 1 CHECK (col_major IN (0, 1)),"
+    "  trans_a INTEGER NOT NULL DEFAULT 0 CHECK (trans_a IN (0, 1)),"
+    "  trans_b INTEGER NOT NULL DEFAULT 0 CHECK (trans_b IN (0, 1)),"
+    "  beta_zero INTEGER NOT NULL DEFAULT 1 CHECK (beta_zero IN (0, 1)),"
+    "  threads INTEGER NOT NULL CHECK (threads > 0),"
+    "  UNIQUE (op, dtype, m, n, k, batch, rank, density, spec, col_major, trans_a, trans_b,"
+    "          beta_zero, threads));"
+    "CREATE TABLE measurement ("
+    "  id INTEGER PRIMARY KEY,"
+    "  problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,"
+    "  machine_id INTEGER NOT NULL REFERENCES machine(id) ON DELETE CASCADE,"
+    "  config_key TEXT NOT NULL,"
+    "  schedule TEXT NOT NULL,"
+    "  isa TEXT NOT NULL,"
+    "  mr INTEGER NOT NULL,"
+    "  nr INTEGER NOT NULL,"
+    "  mc INTEGER NOT NULL,"
+    "  kc INTEGER NOT NULL,"
+    "  nc INTEGER NOT NULL,"
+    "  alpha REAL NOT NULL,"
+    "  threads INTEGER NOT NULL,"
+    "  kernel_version TEXT NOT NULL,"
+    "  mxtune_version TEXT NOT NULL,"
+    "  compiler TEXT NOT NULL,"
+    "  median_s REAL NOT NULL CHECK (median_s > 0),"
+    "  min_s REAL NOT NULL,"
+    "  q20_s REAL NOT NULL,"
+    "  q80_s REAL NOT NULL,"
+    "  repeats INTEGER NOT NULL,"
+    "  gflops REAL NOT NULL,"
+    "  predicted_s REAL NOT NULL DEFAULT 0,"
+    "  seed INTEGER NOT NULL DEFAULT 0,"
+    "  strategy TEXT NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  UNIQUE (problem_id, machine_id, config_key, kernel_version));"
+    "CREATE INDEX measurement_machine ON measurement(machine_id, problem_id, id);"
+    "CREATE TABLE tuned ("
+    "  id INTEGER PRIMARY KEY,"
+    "  problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,"
+    "  machine_id INTEGER NOT NULL REFERENCES machine(id) ON DELETE CASCADE,"
+    "  measurement_id INTEGER NOT NULL REFERENCES measurement(id) ON DELETE CASCADE,"
+    "  provenance_json TEXT NOT NULL DEFAULT '{}',"
+    "  created TEXT NOT NULL,"
+    "  UNIQUE (problem_id, machine_id));"
+    "CREATE INDEX tuned_machine ON tuned(machine_id);"
+    "CREATE INDEX tuned_measurement ON tuned(measurement_id);"
+    "CREATE TABLE calibration ("
+    "  id INTEGER PRIMARY KEY,"
+    "  machine_id INTEGER NOT NULL REFERENCES machine(id) ON DELETE CASCADE,"
+    "  kernel TEXT NOT NULL,"
+    "  params_json TEXT NOT NULL,"
+    "  created TEXT NOT NULL,"
+    "  UNIQUE (machine_id, kernel));",
 };
 
 _Static_assert(MXT_ARRAY_LEN(steps) == MXT_DB_SCHEMA_VERSION,

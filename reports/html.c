@@ -144,6 +144,22 @@ static void compute_section(FILE *f, const struct mxt_machine *m) {
             mxt_provenance_name(c->provenance));
 }
 
+/* The ceiling that bounds a point: as mxt_roofline_bound, but a point that
+ * knows its dtype's peak is bounded by that peak, never by the other dtype's. */
+static const struct mxt_ceiling *point_bound(const struct mxt_roofline *r,
+                                             const struct mxt_roof_point *p) {
+    if (!(p->peak_gflops > 0)) return mxt_roofline_bound(r, p->intensity, p->gflops);
+    struct mxt_roofline own = *r;
+    own.n = 0;
+    for (int i = 0; i < r->n; i++)
+        if (r->c[i].kind != MXT_CEILING_COMPUTE || r->c[i].value == p->peak_gflops)
+            own.c[own.n++] = r->c[i];
+    const struct mxt_ceiling *b = mxt_roofline_bound(&own, p->intensity, p->gflops);
+    for (int i = 0; b && i < r->n; i++) /* the same ceiling in r, not in the local copy */
+        if (strcmp(r->c[i].name, b->name) == 0) return &r->c[i];
+    return NULL;
+}
+
 static void roofline_section(FILE *f, const struct mxt_roofline *r,
                              const struct mxt_report_input *in) {
     fprintf(f, "<h2>Roofline ceilings</h2>\n<table>\n<tr><th>ceiling</th><th>value</th>"
@@ -170,22 +186,28 @@ static void roofline_section(FILE *f, const struct mxt_roofline *r,
         return;
     }
     fprintf(f, "<table>\n<tr><th>run</th><th>kind</th><th>FLOP/byte</th><th>GFLOP/s</th>"
-               "<th>roof</th><th>of roof</th><th>of f32 peak</th><th>bound by</th></tr>\n");
+               "<th>roof</th><th>of roof</th><th>of peak</th><th>bound by</th></tr>\n");
     double peak = 0;
     for (int i = 0; i < r->n; i++)
         if (r->c[i].kind == MXT_CEILING_COMPUTE && r->c[i].value > peak) peak = r->c[i].value;
     for (size_t i = 0; i < in->n_points; i++) {
         const struct mxt_roof_point *p = &in->points[i];
         double roof = mxt_roofline_roof(r, p->intensity);
-        const struct mxt_ceiling *b = mxt_roofline_bound(r, p->intensity, p->gflops);
+        if (p->peak_gflops > 0 && p->peak_gflops < roof) roof = p->peak_gflops;
+        double its_peak = p->peak_gflops > 0 ? p->peak_gflops : peak; /* its dtype's */
+        const struct mxt_ceiling *b = point_bound(r, p);
         fprintf(f, "<tr><td>");
-        esc(f, p->label);
+        if (p->label[0])
+            esc(f, p->label);
+        else /* an unlabelled model point predicts the run above it */
+            fputs("&#8627; the model for the run above", f);
         fprintf(f, "</td><td>%s</td>", p->kind == MXT_POINT_MODEL ? "model" : "measured");
         cell_value(f, p->intensity, "");
         cell_value(f, p->gflops, "");
         cell_value(f, roof, "");
         fprintf(f, "<td class=\"n\">%.0f %%</td>", roof > 0 ? 100 * p->gflops / roof : 0);
-        fprintf(f, "<td class=\"n\">%.0f %%</td><td>", peak > 0 ? 100 * p->gflops / peak : 0);
+        fprintf(f, "<td class=\"n\">%.0f %%</td><td>",
+                its_peak > 0 ? 100 * p->gflops / its_peak : 0);
         if (b)
             esc(f, b->name);
         else
@@ -200,6 +222,9 @@ static const struct {
 } captions[] = {
     {"roofline", "Roofline: attainable GFLOP/s against arithmetic intensity; the ceilings come "
                  "from the measured profile."},
+    {"model", "The model against the measurements: predicted against measured time of every "
+              "measured configuration (log-log), winners ringed; the title gives the error "
+              "statistics."},
     {"latency", "Load-to-use latency against working-set size; solid lines: nominal size of each "
                 "detected level, dashed: usable size."},
     {"bandwidth", "Read bandwidth of one thread against working-set size, levels marked as "

@@ -8,12 +8,14 @@
  * shell. Units: bytes, ns, GB/s (10^9 bytes/s), GFLOP/s (an FMA counts 2),
  * arithmetic intensity in FLOP per byte.
  *
- * Pictures: latency and bandwidth (`probe`), roofline (`roofline`).
+ * Pictures: latency and bandwidth (`probe`), roofline (`roofline`), model
+ * against measured time (`model`).
  */
 #ifndef MXT_REPORTS_H
 #define MXT_REPORTS_H
 
 #include <stddef.h>
+#include "mxtune/config.h"
 #include "mxtune/machine.h"
 #include "probes.h"
 
@@ -73,7 +75,62 @@ struct mxt_roof_point {
     double intensity;  /* FLOP/byte (DRAM traffic) */
     double gflops;
     enum mxt_point_kind kind;
+    double peak_gflops; /* the compute ceiling of the run's dtype (0: the highest): its
+                           roof is min(this, the highest roof) */
 };
+
+/* The tuner's winners of a machine as roofline points (reports/db_points.c):
+ * for each current winner, a measured point (its GFLOP/s) and a model point
+ * (the model's GFLOP/s for the same configuration), both at the intensity
+ * flops / the model's DRAM bytes for that configuration (the traffic the
+ * kernel cannot avoid at its blocking; measured counters are not available).
+ * A measured point above its ceilings -- its dtype's peak, or the highest
+ * roof at its intensity -- is flagged: counted, described in notes, and its
+ * label ends in " (ABOVE CEILING)". Each model point follows its measured
+ * one and has an empty label. The labels are owned here. */
+#define MXT_POINT_LABEL 80
+#define MXT_POINT_NOTES 8
+struct mxt_report_points {
+    size_t n, cap;
+    struct mxt_roof_point *p;
+    char (*label)[MXT_POINT_LABEL];
+    int skipped; /* winners the model could not evaluate (not drawn) */
+    int flagged; /* measured points above their ceilings */
+    int n_notes;
+    char notes[MXT_POINT_NOTES][MXT_NOTE_LEN];
+};
+int mxt_report_load_points(struct mxt_db *db, const struct mxt_machine *m,
+                           const struct mxt_probe_curves *curves, struct mxt_report_points *out);
+void mxt_report_points_release(struct mxt_report_points *pts);
+
+/* Measured against predicted time of every current measurement of a machine
+ * (reports/plot_model.c). predicted: the prediction the tuner stored with the
+ * measurement (what ranked the candidate), else the model's prediction now
+ * (stored 0). */
+struct mxt_model_pair {
+    char label[MXT_POINT_LABEL]; /* "f32 1024^3 goto avx2 16x6 mc=..,kc=..,nc=.." */
+    enum mxt_dtype dtype;
+    enum mxt_schedule schedule;
+    double measured_s, predicted_s;
+    int stored; /* 1: predicted_s as stored by the tuner; 0: predicted now */
+    int winner; /* 1: the tuned winner of its problem */
+};
+struct mxt_model_pairs {
+    size_t n, cap;
+    struct mxt_model_pair *p;
+    int skipped; /* measurements without a stored prediction the model cannot evaluate */
+};
+/* Error statistics of the pairs: |predicted - measured| / measured in %,
+ * the geometric mean of predicted / measured (bias: < 1 optimistic), the
+ * share within 25 %, and Spearman's rank correlation over all pairs. */
+struct mxt_model_stats {
+    int n;
+    double median_abs_pct, p90_abs_pct, geo_ratio, within25, spearman;
+};
+int mxt_report_load_pairs(struct mxt_db *db, const struct mxt_machine *m,
+                          struct mxt_model_pairs *out);
+void mxt_report_pairs_release(struct mxt_model_pairs *pairs);
+void mxt_model_pairs_stats(const struct mxt_model_pair *p, size_t n, struct mxt_model_stats *s);
 
 /* ---- the list of written files ---- */
 
@@ -92,6 +149,8 @@ struct mxt_report_input {
     int have_curves;
     const struct mxt_roof_point *points; /* borrowed, may be NULL */
     size_t n_points;
+    const struct mxt_model_pair *pairs; /* borrowed, may be NULL (`model`) */
+    size_t n_pairs;
 };
 
 /* Fill in->machine from the stored profile of fingerprint and in->curves from
@@ -114,6 +173,13 @@ int mxt_report_write_roofline(const char *dir, const struct mxt_machine *m,
                               const struct mxt_roof_point *points, size_t n_points,
                               struct mxt_report_files *files);
 
+/* model.{dat,gp}: measured (x) against predicted (y) seconds, log-log, one
+ * point per measurement by schedule, winners ringed, the line y = x and a
+ * +-25 % band, the statistics in the title and the .dat header.
+ * MXT_ENODATA when there are no pairs. */
+int mxt_report_write_model(const char *dir, const struct mxt_report_input *in,
+                           struct mxt_report_files *files);
+
 /* index.html: self-contained (no external resources): the machine table,
  * the roofline ceilings and points, and every picture in names[] (each
  * NAME.png shown, NAME.svg linked). */
@@ -135,7 +201,7 @@ int mxt_report_plot(const char *gnuplot_path, const char *dir, const char *name,
 
 /* ---- everything ---- */
 
-enum { MXT_REPORT_PROBE = 1, MXT_REPORT_ROOFLINE = 2 };
+enum { MXT_REPORT_PROBE = 1, MXT_REPORT_ROOFLINE = 2, MXT_REPORT_MODEL = 4 };
 
 struct mxt_report_opts {
     const char *out_dir; /* created (mkdir -p) if missing */

@@ -108,6 +108,7 @@ static const struct {
     unsigned what;
 } pictures[] = {
     {"roofline", MXT_REPORT_ROOFLINE},
+    {"model", MXT_REPORT_MODEL},
     {"latency", MXT_REPORT_PROBE},
     {"bandwidth", MXT_REPORT_PROBE},
 };
@@ -125,12 +126,15 @@ int mxt_report_write(const struct mxt_report_opts *o, const struct mxt_report_in
     size_t n_names = 0;
     char gnuplot[PATH_MAX];
     int rc;
-    if (!o || !in || !files || !o->out_dir || !(o->what & (MXT_REPORT_PROBE | MXT_REPORT_ROOFLINE)))
+    if (!o || !in || !files || !o->out_dir ||
+        !(o->what & (MXT_REPORT_PROBE | MXT_REPORT_ROOFLINE | MXT_REPORT_MODEL)))
         return mxt_error(MXT_EINVAL, "mxt_report_write: missing argument");
     if ((o->what & MXT_REPORT_PROBE) && !in->have_curves)
         return mxt_error(MXT_ENODATA,
                          "no probe curves stored for machine '%s': run 'mxtune probe' again",
                          in->machine.fingerprint);
+    if ((o->what & MXT_REPORT_MODEL) && !in->n_pairs)
+        return mxt_report_write_model(o->out_dir, in, files); /* its MXT_ENODATA */
     if ((rc = mxt_report_prepare_dir(o->out_dir))) return rc;
     if ((o->what & MXT_REPORT_PROBE) && (rc = mxt_report_write_probe(o->out_dir, in, files)))
         return rc;
@@ -138,6 +142,8 @@ int mxt_report_write(const struct mxt_report_opts *o, const struct mxt_report_in
         (rc = mxt_report_write_roofline(o->out_dir, &in->machine,
                                         in->have_curves ? &in->curves : NULL, in->points,
                                         in->n_points, files)))
+        return rc;
+    if ((o->what & MXT_REPORT_MODEL) && (rc = mxt_report_write_model(o->out_dir, in, files)))
         return rc;
     /* The page shows this run's pictures and those an earlier run left here. */
     for (size_t i = 0; i < MXT_ARRAY_LEN(pictures); i++)

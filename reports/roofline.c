@@ -141,6 +141,12 @@ const struct mxt_ceiling *mxt_roofline_bound(const struct mxt_roofline *r, doubl
     return best;
 }
 
+/* A point's own roof: the highest one, under its dtype's peak when it has one. */
+static double point_roof(const struct mxt_roofline *r, const struct mxt_roof_point *p) {
+    double roof = mxt_roofline_roof(r, p->intensity);
+    return p->peak_gflops > 0 ? fmin(roof, p->peak_gflops) : roof;
+}
+
 /* ---- the picture ---- */
 
 struct frame {
@@ -167,12 +173,15 @@ static void frame_of(const struct mxt_roofline *r, const struct mxt_roof_point *
     for (size_t i = 0; i < n; i++) {
         if (!(pts[i].intensity > 0)) continue;
         fr->xlo = fmin(fr->xlo, pts[i].intensity / 2);
-        fr->xhi = fmax(fr->xhi, pts[i].intensity * 2);
+        /* room on the right of the points for the peaks' labels */
+        fr->xhi = fmax(fr->xhi, pts[i].intensity * 16);
     }
     fr->xlo = exp2(floor(log2(fr->xlo)));
     fr->xhi = exp2(ceil(log2(fr->xhi)));
     double top = fr->peak > 0 ? fr->peak : fr->bw * fr->xhi;
     fr->yhi = top * 2.5;
+    for (size_t i = 0; i < n; i++) /* a point above the roof stays in the picture */
+        fr->yhi = fmax(fr->yhi, pts[i].gflops * 2);
     fr->ylo = bmin > 0 ? bmin * fr->xlo : top / 100;
     for (int i = 0; i < r->n; i++)
         if (r->c[i].kind == MXT_CEILING_COMPUTE) fr->ylo = fmin(fr->ylo, r->c[i].value / 4);
@@ -235,11 +244,12 @@ static void write_dat(FILE *f, const struct mxt_machine *m, const struct mxt_roo
         segment(&r->c[i], fr, &x0, &y0, &x1, &y1);
         fprintf(f, "%s%.17g %.17g\n%.17g %.17g\n", i ? "\n" : "", x0, y0, x1, y1);
     }
-    fprintf(f, "\n\n# index 2: the points (above_roof 1: above the highest roof, a measurement "
-               "or a ceiling is wrong)\n# label kind intensity gflops roof_gflops above_roof\n");
+    fprintf(f, "\n\n# index 2: the points (roof_gflops: the highest roof, under the point's "
+               "dtype peak when known; above_roof 1: above it, a measurement or a ceiling is "
+               "wrong)\n# label kind intensity gflops roof_gflops above_roof\n");
     for (size_t i = 0; i < n; i++) {
         const struct mxt_roof_point *p = &pts[i];
-        double roof = mxt_roofline_roof(r, p->intensity);
+        double roof = point_roof(r, p);
         dat_string(f, p->label);
         fprintf(f, " %s %.17g %.17g %.17g %d\n", p->kind == MXT_POINT_MODEL ? "model" : "measured",
                 p->intensity, p->gflops, roof, roof > 0 && p->gflops > roof * 1.0000001);
@@ -317,6 +327,16 @@ static void write_gp(FILE *f, const struct mxt_machine *m, const struct mxt_roof
                 lx, c->value * lx, angle * 180 / M_PI, -side * sin(angle), side * cos(angle),
                 ceiling_colour(c));
     }
+    /* Measured runs are numbered on the picture and named in the key: full
+     * labels beside points that sit close together would overlap. */
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (pts[i].kind == MXT_POINT_MODEL) continue;
+        k++;
+        fprintf(f,
+                "set label %zu '%zu' at %.17g, %.17g left offset 0.6,0.6 font ',10' "
+                "tc rgb '#000000' front\n",
+                100 + k, k, pts[i].intensity, pts[i].gflops);
+    }
     gp_png(f, "roofline");
     fprintf(f, "plot ");
     for (int i = 0; i < r->n; i++) {
@@ -339,13 +359,18 @@ static void write_gp(FILE *f, const struct mxt_machine *m, const struct mxt_roof
             model++;
         else
             measured++;
-        above += pts[i].gflops > mxt_roofline_roof(r, pts[i].intensity) * 1.0000001;
+        above += pts[i].gflops > point_roof(r, &pts[i]) * 1.0000001;
     }
     if (measured)
         fprintf(f, ", \\\n     'roofline.dat' index 2 using 3:(strcol(2) eq 'measured' ? $4 : NaN) "
-                   "with points pt 7 ps 1.2 lc rgb '#000000' title 'measured run', \\\n"
-                   "     '' index 2 using 3:(strcol(2) eq 'measured' ? $4 : NaN):1 with labels "
-                   "left offset 0.8,0.5 font ',9' notitle");
+                   "with points pt 7 ps 1.2 lc rgb '#000000' title 'measured run'");
+    for (size_t i = 0, k = 0; i < n; i++) { /* the numbers' names, in the key */
+        if (pts[i].kind == MXT_POINT_MODEL) continue;
+        char text[96];
+        snprintf(text, sizeof text, "%zu  %s", ++k, pts[i].label);
+        fprintf(f, ", \\\n     NaN with lines lc rgb '#ffffff' title ");
+        gp_string(f, text);
+    }
     if (model)
         fprintf(f, ", \\\n     'roofline.dat' index 2 using 3:(strcol(2) eq 'model' ? $4 : NaN) "
                    "with points pt 6 ps 1.4 lw 2 lc rgb '#7f00ff' title 'model prediction', \\\n"

@@ -255,12 +255,13 @@ MXT_TEST(migrate_from_v0) {
     for (int i = 0; i < 2; i++) {
         struct mxt_db *db = NULL;
         CHECK_EQ_INT(mxt_db_open(paths[i], i == 0 ? MXT_DB_CREATE : MXT_DB_READONLY, &db), 0);
-        CHECK_EQ_INT(mxt_db_schema_version(db), 1);
+        CHECK_EQ_INT(mxt_db_schema_version(db), MXT_DB_SCHEMA_VERSION);
         struct counts c = {0};
         CHECK_EQ_INT(mxt_db_table_counts(db, count_tables, &c), 0);
-        CHECK_EQ_INT(c.tables, 2);
+        CHECK_EQ_INT(c.tables, 6); /* v1: machine, probe_run; v2: problem, measurement, tuned,
+                                      calibration */
         mxt_db_close(db);
-        CHECK_EQ_INT(raw_int(paths[i], "PRAGMA user_version"), 1);
+        CHECK_EQ_INT(raw_int(paths[i], "PRAGMA user_version"), MXT_DB_SCHEMA_VERSION);
     }
     rm_tree(dir);
 }
@@ -392,7 +393,7 @@ MXT_TEST(store_and_get_round_trip) {
 
     /* A second run of the same machine: a new run, the profile replaced. */
     m.caches[0].latency_ns = 1.2;
-    CHECK_EQ_INT(mxt_db_store_probe(db, &m, "quick", NULL, &run2), 0);
+    CHECK_EQ_INT(mxt_db_store_probe(db, &m, "thorough", NULL, &run2), 0);
     CHECK(run2 > run1);
     CHECK_EQ_INT(mxt_db_get_machine(db, "fp-round-trip", &back), 0);
     CHECK_NEAR(back.caches[0].latency_ns, 1.2, 1e-9);
@@ -655,6 +656,33 @@ MXT_TEST(two_writers) {
     CHECK_EQ_INT(mxt_db_table_counts(db, count_tables, &n), 0);
     CHECK_EQ_INT(n.machine, 2);
     CHECK_EQ_INT(n.probe_run, 2 * RUNS);
+    mxt_db_close(db);
+    rm_tree(dir);
+}
+
+/* A quick probe never replaces the profile of a default one; it is kept as a run. */
+MXT_TEST(quick_keeps_full_profile) {
+    char dir[64], path[PATH_MAX];
+    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    join(path, sizeof path, dir, "mxtune.db");
+    struct mxt_db *db = NULL;
+    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
+    struct mxt_machine m, back;
+    sample_machine(&m, "fp-keep", "AMD Test 9000");
+    CHECK_EQ_INT(mxt_db_store_probe(db, &m, "quick", NULL, NULL), 0);
+    CHECK_EQ_INT(mxt_db_machine_has_full_probe(db, "fp-keep"), 0);
+    m.caches[0].latency_ns = 1.25; /* a default run replaces a quick one */
+    CHECK_EQ_INT(mxt_db_store_probe(db, &m, "default", NULL, NULL), 0);
+    CHECK_EQ_INT(mxt_db_machine_has_full_probe(db, "fp-keep"), 1);
+    m.caches[0].latency_ns = 9.0; /* a later quick run does not */
+    CHECK_EQ_INT(mxt_db_store_probe(db, &m, "quick", NULL, NULL), 0);
+    CHECK_EQ_INT(mxt_db_get_machine(db, "fp-keep", &back), 0);
+    CHECK_NEAR(back.caches[0].latency_ns, 1.25, 1e-9);
+    CHECK_EQ_INT(raw_int(path, "SELECT count(*) FROM probe_run"), 3);
+    m.caches[0].latency_ns = 1.5; /* a thorough one does */
+    CHECK_EQ_INT(mxt_db_store_probe(db, &m, "thorough", NULL, NULL), 0);
+    CHECK_EQ_INT(mxt_db_get_machine(db, "fp-keep", &back), 0);
+    CHECK_NEAR(back.caches[0].latency_ns, 1.5, 1e-9);
     mxt_db_close(db);
     rm_tree(dir);
 }

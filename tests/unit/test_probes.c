@@ -265,3 +265,7 @@ MXT_TEST(replay_xeon_default) {
 MXT_TEST(replay_xeon_quick) {
     check_xeon("xeon-emr-16c-kvm-quick.json");
 }
+/* A second default run on the Xeon, after the clock-probe fix. */
+MXT_TEST(replay_xeon_default_run2) {
+    check_xeon("xeon-emr-16c-kvm-default-run2.json");
+}

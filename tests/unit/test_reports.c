@@ -271,10 +271,10 @@ MXT_TEST(roofline_points) {
     struct dat_rows *rows = calloc(1, sizeof *rows);
     char *dat = NULL, *gp = NULL;
     const struct mxt_roof_point pts[] = {
-        {"sgemm 2048^3 cake", 40.0, 1200.0, MXT_POINT_MEASURED},
-        {"sgemm 2048^3 cake (model)", 40.0, 1350.0, MXT_POINT_MODEL},
-        {"under the roof", 0.5, 900.0, MXT_POINT_MEASURED}, /* roof: min(1500, 3000 x 0.5) */
-        {"way too fast", 0.25, 900.0, MXT_POINT_MEASURED},
+        {"sgemm 2048^3 cake", 40.0, 1200.0, MXT_POINT_MEASURED, 0},
+        {"sgemm 2048^3 cake (model)", 40.0, 1350.0, MXT_POINT_MODEL, 0},
+        {"under the roof", 0.5, 900.0, MXT_POINT_MEASURED, 0}, /* roof: min(1500, 3000 x 0.5) */
+        {"way too fast", 0.25, 900.0, MXT_POINT_MEASURED, 0},
     };
     CHECK(rows && make_tmpdir(dir, sizeof dir) == 0);
     CHECK_EQ_INT(mxt_machine_load_file(MXT_TEST_DATA "/machines/i9-10900k.json", &m), 0);
@@ -287,7 +287,7 @@ MXT_TEST(roofline_points) {
     CHECK(strstr(rows->line[3], " 0.25 900 750 1") != NULL);
     CHECK(strstr(gp, "'measured run'") && strstr(gp, "'model prediction'"));
     /* A point without intensity is refused. */
-    const struct mxt_roof_point bad = {"x", 0, 10, MXT_POINT_MEASURED};
+    const struct mxt_roof_point bad = {"x", 0, 10, MXT_POINT_MEASURED, 0};
     CHECK_EQ_INT(mxt_report_write_roofline(dir, &m, NULL, &bad, 1, &files), MXT_EINVAL);
     char gnuplot[PATH_MAX]; /* the points' part of the script draws */
     if (mxt_report_find_program("gnuplot", gnuplot, sizeof gnuplot) == 0)

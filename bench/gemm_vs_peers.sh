@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# mxtune's GEMM (kernels/ through build/bench/gemm_run) against OpenBLAS and BLIS,
+# each at its best, side by side in one run, interleaved per pair
+# (mxtune, openblas, blis, mxtune, openblas, blis, ...): for every shape, dtype and
+# thread count it prints the median GFLOP/s of each, the median of the per-pair
+# ratios mxtune/peer (and their range), mxtune's % of the probe's FMA peak, and the
+# issue's targets beside them (issue 4):
+#   2048^3, f32 and f64: >= 0.95x OpenBLAS and >= 90 % of peak
+#   skewed (M = N = 4096, K = 64/128/256; M = 8192, N = K = 1024): >= 1.0x OpenBLAS
+# Each call of a pair is one process: a warm-up call, then R timed calls, the best
+# GFLOP/s kept (R chosen so a process runs about 0.1-2 s). Same operands, column
+# major, no transpose, alpha = 1, beta = 0 on all sides.
+#
+# Peers at their best:
+#  * OpenBLAS with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its
+#    environment (this command only), so that it picks its kernel from the CPU;
+#    openblas_get_corename() / openblas_get_config() are printed.
+#  * BLIS: Debian's BLIS 0.9 falls back to its generic kernels on CPUs it does not
+#    know (Zen 5). Every candidate sub-configuration (skx zen4 zen3 haswell, those
+#    this BLIS has) is timed at 2048^3 on one thread, interleaved, and the fastest
+#    per dtype is forced with BLIS_ARCH_TYPE (a number in BLIS 0.9); what BLIS
+#    reports (BLIS_ARCH_DEBUG, bli_arch_query_id()) is printed.
+# The peers' harness (bench/peers/gemm_peers.c) is built here into a temporary
+# directory; packages that are missing are installed (apt-get; sudo when not root).
+#
+# usage: bench/gemm_vs_peers.sh [--quick] [--pairs N] [--threads "1 2"]
+#                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
+#                               [--config default|model]
+#   --quick    4 shapes, 3 pairs (a few minutes); default all 8 shapes, 5 pairs
+#   --config   mxtune's configuration: default (gemm_run's fallbacks: goto, widest
+#              ISA, first micro-kernel; the default) or model (the configuration
+#              `mxtune model` picks for the shape, dtype and threads)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SHAPES_ALL="512x512x512 2048x2048x2048 4096x4096x4096 4096x4096x64 4096x4096x128 4096x4096x256 8192x1024x1024"
+SHAPES_QUICK="2048x2048x2048 4096x4096x64 4096x4096x256 8192x1024x1024"
+PAIRS="" SHAPES="" THREADS="1 2" DTYPES="f32 f64" QUICK=0 CONFIG=default
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) QUICK=1 ;;
+        --pairs) PAIRS=$2; shift ;;
+        --threads) THREADS=$2; shift ;;
+        --dtypes) DTYPES=$2; shift ;;
+        --shapes) SHAPES=$2; shift ;;
+        --config) CONFIG=$2; shift ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "gemm_vs_peers: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ "$CONFIG" = default ] || [ "$CONFIG" = model ] || { echo "gemm_vs_peers: --config default|model" >&2; exit 2; }
+if [ "$QUICK" = 1 ]; then
+    : "${PAIRS:=3}" "${SHAPES:=$SHAPES_QUICK}"
+else
+    : "${PAIRS:=5}" "${SHAPES:=$SHAPES_ALL}"
+fi
+
+# --- peers installed? -------------------------------------------------------
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+need=""
+installed libopenblas-dev || installed libopenblas0-pthread || need="$need libopenblas-dev"
+installed libblis-dev || need="$need libblis-dev"
+command -v cc >/dev/null || need="$need gcc"
+command -v jq >/dev/null || need="$need jq"
+if [ -n "$need" ]; then
+    echo "installing:$need" >&2
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
+fi
+GR=build/bench/gemm_run MXT=build/mxtune
+[ -x "$GR" ] && [ -x "$MXT" ] || make build >&2
+
+# --- build the peers' harness -----------------------------------------------
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+TRIPLET=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+# A threaded variant of each (a serial one cannot run 2 threads).
+pick_variant() { # prefix -> first of openmp, pthread, serial with a library
+    for v in openmp pthread serial; do
+        for l in "/usr/lib/$TRIPLET/$1-$v/lib$2.so" "/usr/lib/$TRIPLET/$1-$v/lib$2.so.0"; do
+            [ -e "$l" ] && { echo "$v $l"; return 0; }
+        done
+    done
+    return 1
+}
+read -r OBV OBLIB < <(pick_variant openblas openblas) || { echo "no OpenBLAS library found" >&2; exit 1; }
+read -r BLV BLLIB < <(pick_variant blis blis) || { echo "no BLIS library found" >&2; exit 1; }
+if [ ! -e "/usr/include/$TRIPLET/openblas-$OBV/cblas.h" ]; then # libopenblas0-* without headers
+    echo "installing libopenblas-dev (headers)" >&2
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev >&2
+    read -r OBV OBLIB < <(pick_variant openblas openblas)
+fi
+CFLAGS=(-O2 -std=c11 -Wall -Wextra)
+cc "${CFLAGS[@]}" -DPEER_OPENBLAS -isystem "/usr/include/$TRIPLET/openblas-$OBV" \
+    bench/peers/gemm_peers.c -o "$TMP/gemm_openblas" "$OBLIB" -Wl,-rpath,"$(dirname "$OBLIB")"
+cc "${CFLAGS[@]}" -DPEER_BLIS -isystem "/usr/include/$TRIPLET/blis-$BLV" \
+    bench/peers/gemm_peers.c -o "$TMP/gemm_blis" "$BLLIB" -Wl,-rpath,"$(dirname "$BLLIB")" \
+    $([ "$BLV" = openmp ] && echo -fopenmp) -lm -lpthread
+OB=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$TMP/gemm_openblas")
+
+# --- small helpers ----------------------------------------------------------
+gflops_of() { sed -n 's/.*best \([0-9.]*\) GFLOP\/s.*/\1/p' | tail -1; }
+med() { printf "%s\n" "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+minmax() { printf "%s\n" "$@" | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
+# timed calls per process: about 2e10 flops' worth, 3 to 30
+reps_for() { awk -v f="$1" 'BEGIN { r = int(2e10 / f); if (r < 3) r = 3; if (r > 30) r = 30; print r }'; }
+
+NPROC=$(nproc)
+echo "# gemm_vs_peers: $(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $NPROC CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- what each peer runs ----------------------------------------------------
+echo "# OpenBLAS ($OBLIB): $("${OB[@]}" --info)   [OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset]"
+echo "#   (with this shell's environment it would run: $("$TMP/gemm_openblas" --info | sed 's/ config=.*//'))"
+blis_auto=$(env -u BLIS_ARCH_TYPE BLIS_ARCH_DEBUG=1 "$TMP/gemm_blis" --info 2>&1 | tr '\n' ' ')
+echo "# BLIS ($BLLIB) left alone: $blis_auto"
+declare -A ARCHID
+while read -r id name; do ARCHID[$name]=$id; done < <(env -u BLIS_ARCH_TYPE "$TMP/gemm_blis" --list-archs)
+CANDS=()
+for a in skx zen4 zen3 haswell; do
+    if [ -n "${ARCHID[$a]:-}" ]; then CANDS+=("$a"); else echo "#   sub-configuration $a: not in this BLIS"; fi
+done
+declare -A BLIS_BEST
+for dt in $DTYPES; do
+    declare -A sc=()
+    for round in 1 2 3; do
+        for a in "${CANDS[@]}"; do
+            g=$(BLIS_ARCH_TYPE=${ARCHID[$a]} "$TMP/gemm_blis" -m 2048 -n 2048 -k 2048 --dtype "$dt" --threads 1 --reps 3 | gflops_of)
+            sc[$a]="${sc[$a]:-} $g"
+        done
+    done
+    best="" bestg=0 line=""
+    for a in "${CANDS[@]}"; do
+        # shellcheck disable=SC2086
+        g=$(med ${sc[$a]})
+        line="$line $a=$g"
+        awk -v g="$g" -v b="$bestg" 'BEGIN { exit !(g > b) }' && { best=$a; bestg=$g; }
+    done
+    BLIS_BEST[$dt]=$best
+    dbg=$(BLIS_ARCH_DEBUG=1 BLIS_ARCH_TYPE=${ARCHID[$best]} "$TMP/gemm_blis" --info 2>&1 | grep -m1 libblis || true)
+    echo "# BLIS $dt sub-configurations, 2048^3 1 thread, median GFLOP/s of 3:$line -> BLIS_ARCH_TYPE=${ARCHID[$best]} ($best); BLIS says: $dbg"
+    unset sc
+done
+
+# --- the probe's FMA peak ---------------------------------------------------
+prof=$("$MXT" machine show --json 2>/dev/null || true)
+peak() { # dtype threads
+    local key v
+    if [ "$2" = 1 ]; then key=${1}_1t; elif [ "$2" = "$NPROC" ]; then key=${1}_all; else key=${1}_1t; fi
+    v=$(jq -r ".compute.peak_gflops.$key // empty" <<<"$prof" 2>/dev/null || true)
+    if [ -z "$v" ]; then
+        [ -x build/bench/probe_figures ] || make build >&2
+        v=$(build/bench/probe_figures "$key" | awk '{print $1}')
+    fi
+    # other thread counts: threads x the one-thread peak
+    if [ "$2" != 1 ] && [ "$2" != "$NPROC" ]; then v=$(awk -v v="$v" -v p="$2" 'BEGIN {print v * p}'); fi
+    echo "$v"
+}
+echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
+echo "# mxtune configuration: $CONFIG; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls"
+echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
+echo "# best pair over its best pair (less sensitive to other load on the machine, not the headline figure)"
+echo
+
+mxt_args() { # dtype threads m n k -> gemm_run configuration flags
+    if [ "$CONFIG" = model ]; then
+        "$MXT" model --op gemm -m "$3" -n "$4" -k "$5" --dtype "$1" --threads "$2" --json |
+            jq -r '"--schedule \(.schedule) --isa \(.config.isa) --mr \(.mr) --nr \(.nr) --mc \(.mc) --kc \(.kc) --nc \(.nc)"'
+    fi
+}
+
+printf "%-4s %-3s %-16s %9s %9s %9s  %-19s %-19s %-9s %6s  %-32s %s\n" type thr "M x N x K" mxtune openblas blis \
+    "mxt/openblas" "mxt/blis" "best/best" "%peak" target "mxtune ran"
+fails=0 checked=0
+for dt in $DTYPES; do
+    blis_env=(BLIS_ARCH_TYPE="${ARCHID[${BLIS_BEST[$dt]}]}")
+    for p in $THREADS; do
+        pk=$(peak "$dt" "$p")
+        for shape in $SHAPES; do
+            IFS=x read -r m n k <<<"$shape"
+            fl=$(awk -v m="$m" -v n="$n" -v k="$k" 'BEGIN {print 2 * m * n * k}')
+            reps=$(reps_for "$fl")
+            # shellcheck disable=SC2046
+            read -r -a cfg <<<"$(mxt_args "$dt" "$p" "$m" "$n" "$k")"
+            gm=() go=() gb=() ro=() rb=() ran=""
+            for ((i = 0; i < PAIRS; i++)); do
+                out=$("$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
+                a=$(gflops_of <<<"$out")
+                ran=$(sed -n 's/.*schedule=\([^ ]*\) isa=\([^ ]*\) mr=\([0-9]*\) nr=\([0-9]*\) mc=\([0-9]*\) kc=\([0-9]*\) nc=\([0-9]*\).*/\1 \2 \3x\4 mc=\5 kc=\6 nc=\7/p' <<<"$out")
+                b=$("${OB[@]}" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)
+                c=$(env "${blis_env[@]}" "$TMP/gemm_blis" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)
+                gm+=("$a") go+=("$b") gb+=("$c")
+                ro+=("$(div "$a" "$b")") rb+=("$(div "$a" "$c")")
+            done
+            mm=$(med "${gm[@]}") mo=$(med "${go[@]}") mb=$(med "${gb[@]}")
+            rom=$(printf "%.2f" "$(med "${ro[@]}")") rbm=$(printf "%.2f" "$(med "${rb[@]}")")
+            pct=$(awk -v g="$mm" -v p="$pk" 'BEGIN {printf "%.0f", 100 * g / p}')
+            target="" verdict=""
+            if [ "$m$n$k" = 204820482048 ]; then
+                target=">=0.95x OB, >=90% peak"
+                ok=$(awk -v r="$rom" -v q="$pct" 'BEGIN {print (r >= 0.95 && q >= 90) ? "met" : "MISSED"}')
+                verdict=" $ok"
+            elif { [ "$m" = 4096 ] && [ "$n" = 4096 ] && [ "$k" -le 256 ]; } || { [ "$m" = 8192 ] && [ "$n" = 1024 ] && [ "$k" = 1024 ]; }; then
+                target=">=1.0x OB"
+                ok=$(awk -v r="$rom" 'BEGIN {print (r >= 1.0) ? "met" : "MISSED"}')
+                verdict=" $ok"
+            fi
+            if [ -n "$verdict" ]; then
+                checked=$((checked + 1))
+                [ "$ok" = met ] || fails=$((fails + 1))
+            fi
+            bb=$(printf "%s\n" "${gm[@]}" | sort -g | tail -1) bo=$(printf "%s\n" "${go[@]}" | sort -g | tail -1)
+            bl=$(printf "%s\n" "${gb[@]}" | sort -g | tail -1)
+            bestbest=$(awk -v a="$bb" -v b="$bo" -v c="$bl" 'BEGIN {printf "%.2f/%.2f", a / b, a / c}')
+            printf "%-4s %-3s %-16s %9.1f %9.1f %9.1f  %-19s %-19s %-9s %5s%%  %-32s %s\n" "$dt" "$p" "$shape" "$mm" "$mo" "$mb" \
+                "$rom [$(minmax "${ro[@]}")]" "$rbm [$(minmax "${rb[@]}")]" "$bestbest" "$pct" "$target$verdict" "$ran"
+        done
+    done
+done
+echo
+echo "# targets met: $((checked - fails)) of $checked rows; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"

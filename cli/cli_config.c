@@ -1,0 +1,83 @@
+/* The configuration flags shared by `model`, `bench` and `search` (cli/): --dtype,
+ * --schedule, --sizing, --mr, --nr, --mc, --kc, --nc, --alpha, --isa, --threads
+ * (CLI.md, Configurations), parsed in one place, and the configuration's JSON. */
+#include <cjson/cJSON.h>
+#include "cli.h"
+#include "mxt_common.h"
+
+const char cli_config_help[] =
+    "  --dtype T         f32 (default) or f64\n"
+    "  --schedule S      cake (the I/O rule picks cake-kmn, cake-mkn or cake-nkm),\n"
+    "                    cake-kmn, cake-mkn, cake-nkm, goto\n"
+    "  --sizing R        reference (the CAKE authors' rule), model (Low et al., goto),\n"
+    "                    bandwidth (mxtune's rule for CAKE); default per schedule\n"
+    "  --mr R --nr C     register tile (default: the model picks a kernel)\n"
+    "  --mc --kc --nc    cache blocks; explicit values override the sizing rule\n"
+    "  --alpha A         CAKE: nc = alpha * p * mc (cake-nkm: mc = alpha * p * nc)\n"
+    "  --isa ISA         auto (default), generic, avx2, avx512\n"
+    "  --threads P       threads (default: all cores)\n";
+
+void cli_config_init(struct cli_config *c) {
+    c->dtype = MXT_F32;
+    c->cfg = (struct mxt_config){.schedule = MXT_SCHED_CAKE};
+    c->sizing = MXT_SIZING_DEFAULT;
+    c->given = 0;
+}
+
+int cli_config_option(int opt, const char *arg, struct cli_config *c) {
+    int rc;
+    switch (opt) {
+    case CLI_OPT_DTYPE:
+        rc = mxt_dtype_parse(arg, &c->dtype);
+        break;
+    case CLI_OPT_SCHEDULE:
+        rc = mxt_schedule_parse(arg, &c->cfg.schedule);
+        break;
+    case CLI_OPT_SIZING:
+        rc = mxt_sizing_parse(arg, &c->sizing);
+        break;
+    case CLI_OPT_ISA:
+        rc = mxt_isa_parse(arg, &c->cfg.isa);
+        break;
+    case CLI_OPT_MR:
+        rc = mxt_parse_int(arg, 1, 256, "--mr", &c->cfg.mr);
+        break;
+    case CLI_OPT_NR:
+        rc = mxt_parse_int(arg, 1, 256, "--nr", &c->cfg.nr);
+        break;
+    case CLI_OPT_MC:
+        rc = mxt_parse_i64(arg, 1, MXT_MODEL_MAX_DIM, "--mc", &c->cfg.mc);
+        break;
+    case CLI_OPT_KC:
+        rc = mxt_parse_i64(arg, 1, MXT_MODEL_MAX_DIM, "--kc", &c->cfg.kc);
+        break;
+    case CLI_OPT_NC:
+        rc = mxt_parse_i64(arg, 1, MXT_MODEL_MAX_DIM, "--nc", &c->cfg.nc);
+        break;
+    case CLI_OPT_ALPHA:
+        rc = mxt_parse_double(arg, 1e-6, 1e6, "--alpha", &c->cfg.alpha);
+        break;
+    case CLI_OPT_THREADS:
+        rc = mxt_parse_int(arg, 1, 65536, "--threads", &c->cfg.threads);
+        break;
+    default:
+        return mxt_error(MXT_EINVAL, "not a configuration option (%d)", opt);
+    }
+    if (rc == 0) c->given |= 1u << (opt - CLI_OPT_DTYPE);
+    return rc;
+}
+
+struct cJSON *cli_config_json(const struct mxt_config *c) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "schedule", mxt_schedule_name(c->schedule));
+    cJSON_AddStringToObject(o, "isa", mxt_isa_name(c->isa));
+    cJSON_AddNumberToObject(o, "mr", c->mr);
+    cJSON_AddNumberToObject(o, "nr", c->nr);
+    cJSON_AddNumberToObject(o, "mc", (double)c->mc);
+    cJSON_AddNumberToObject(o, "kc", (double)c->kc);
+    cJSON_AddNumberToObject(o, "nc", (double)c->nc);
+    cJSON_AddNumberToObject(o, "alpha", c->alpha);
+    cJSON_AddNumberToObject(o, "threads", c->threads);
+    return o;
+}

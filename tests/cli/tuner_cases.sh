@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Command-line cases of `mxtune search`, `mxtune bench` and `mxtune model
+# accuracy`: usage errors (exit 2), run-time failures (exit 1), the measuring
+# lock, the JSON contract of CLI.md, resume and dry runs on tiny problems.
+# Usage: tuner_cases.sh CASE   (MXTUNE points at the program, MXT_TEST_DATA at
+# tests/data). Cases that need a profile store one with `probe --quick`.
+set -u
+: "${MXTUNE:?set MXTUNE to the mxtune program}"
+T=$(mktemp -d)
+LOCKPID=
+trap '[ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null; rm -rf "$T"' EXIT
+export MXTUNE_DB="$T/default.db"
+unset XDG_DATA_HOME
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
+}
+# the last line on stderr names the problem ($1)
+error_mentions() {
+    [ -s "$T/err" ] || fail "no error message"
+    tail -n 1 "$T/err" | grep -qF -- "$1" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
+}
+one_line_error() {
+    [ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err" >&2; fail "not one line of error"; }
+    error_mentions "$1"
+}
+need_jq() { command -v jq >/dev/null || { echo "jq is missing: make test installs it" >&2; exit 1; }; }
+jget() { jq -r "$1" "$T/out"; }
+has_keys() {
+    for k in "$@"; do
+        [ "$(jq "has(\"$k\")" "$T/out")" = true ] || fail "JSON lacks key '$k'"
+    done
+}
+profile() { "$MXTUNE" probe --quick --db "$1" >/dev/null 2>&1 || fail "probe --quick failed"; }
+rows() { sqlite3 "$1" "select count(*) from measurement" 2>/dev/null || echo 0; }
+
+# ---- search: bad usage (exit 2), nothing measured ----
+
+case_search_help() {
+    expect 0 "$MXTUNE" search --help
+    grep -q "usage: mxtune search" "$T/out" || fail "no usage"
+    for f in --budget --max-evals --patience --strategy --seed --shapes --dry-run --rerun; do
+        grep -q -- "$f" "$T/out" || fail "help does not name $f"
+    done
+}
+case_search_bad_budgets() {
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --budget 0; one_line_error "--budget"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --budget -3; one_line_error "--budget"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --budget soon; one_line_error "--budget"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --budget nan; one_line_error "--budget"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --max-evals 0; one_line_error "--max-evals"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --max-evals -1; one_line_error "--max-evals"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --patience 0; one_line_error "--patience"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --lock-timeout 0; one_line_error "--lock-timeout"
+}
+case_search_conflicting_flags() {
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --dry-run --rerun; one_line_error "conflict"
+    printf '64 64 64\n' >"$T/s.txt"
+    expect 2 "$MXTUNE" search --shapes "$T/s.txt" -m 64 -n 64 -k 64; one_line_error "conflict"
+    expect 2 "$MXTUNE" search -m 64 -k 64; one_line_error "missing -n"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --mc 64; one_line_error "--mc"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --mr 8; one_line_error "--mr and --nr"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --limit 5; one_line_error "--dry-run"
+}
+case_search_unknown_strategy() {
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --strategy genetic
+    one_line_error "unknown strategy 'genetic'"
+}
+case_search_bad_op_and_values() {
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64; one_line_error "gemm only"
+    expect 2 "$MXTUNE" search --op frob; one_line_error "frob"
+    expect 2 "$MXTUNE" search -m 0 -n 64 -k 64; one_line_error "-m"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --seed -1; one_line_error "--seed"
+    expect 2 "$MXTUNE" search --frobnicate; one_line_error "unknown option"
+}
+
+# ---- search: run-time failures (exit 1) ----
+
+case_search_shapes_file_errors() {
+    expect 1 "$MXTUNE" search --shapes "$T/none.txt"; one_line_error "none.txt"
+    printf '# layers\n1024 1024 1024\n512 512\n' >"$T/bad.txt"
+    expect 1 "$MXTUNE" search --shapes "$T/bad.txt"; one_line_error "bad.txt:3:"
+    printf '64 64 64 f16\n' >"$T/dt.txt"
+    expect 1 "$MXTUNE" search --shapes "$T/dt.txt"; one_line_error "f16"
+    printf '# nothing\n\n' >"$T/empty.txt"
+    expect 1 "$MXTUNE" search --shapes "$T/empty.txt"; one_line_error "no shapes"
+}
+case_search_without_profile() {
+    expect 1 "$MXTUNE" search -m 64 -n 64 -k 64 --db "$T/none.db"
+    one_line_error "mxtune probe"
+    [ ! -e "$T/none.db" ] || fail "a database was created"
+}
+case_search_locked_no_wait() {
+    command -v flock >/dev/null || { echo "skip: no flock" >&2; exit 77; }
+    profile "$T/l.db"
+    # a holder that is itself the sleeping process, so that killing it frees the lock
+    ( exec 9>"$T/l.db.lock"; flock -x 9; exec sleep 60 ) </dev/null >/dev/null 2>&1 &
+    LOCKPID=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        flock -n -x "$T/l.db.lock" true 2>/dev/null || break
+        sleep 0.2
+    done
+    expect 1 "$MXTUNE" search -m 64 -n 64 -k 64 --db "$T/l.db" --no-wait
+    error_mentions "mxtune search"
+    expect 1 "$MXTUNE" search -m 64 -n 64 -k 64 --db "$T/l.db" --lock-timeout 0.5
+    [ "$(rows "$T/l.db")" = 0 ] || fail "measurements were stored while locked"
+    # the dry run measures nothing and needs no lock
+    expect 0 "$MXTUNE" search -m 64 -n 64 -k 64 --db "$T/l.db" --dry-run
+}
+
+# ---- search: the contract on a tiny problem ----
+
+case_search_json_and_resume() {
+    need_jq
+    profile "$T/s.db"
+    expect 0 "$MXTUNE" search -m 96 -n 80 -k 64 --strategy model --max-evals 6 --min-time 0.01 \
+        --json --db "$T/s.db"
+    has_keys schema best measured model_first default
+    [ "$(jget .schema)" = "mxtune.search/1" ] || fail "schema"
+    for k in config gflops seconds; do
+        [ "$(jq ".best | has(\"$k\")" "$T/out")" = true ] || fail "best lacks $k"
+    done
+    for k in schedule isa mr nr mc kc nc alpha threads; do
+        [ "$(jq ".best.config | has(\"$k\")" "$T/out")" = true ] || fail "config lacks $k"
+    done
+    [ "$(jq '.model_first | has("config") and has("gflops")' "$T/out")" = true ] || fail "model_first"
+    [ "$(jq '.default | has("config") and has("gflops")' "$T/out")" = true ] || fail "default"
+    [ "$(jq '.default.config.schedule' "$T/out")" = '"goto"' ] || fail "default is not goto"
+    [ "$(jget .measured)" -ge 2 ] || fail "measured $(jget .measured)"
+    [ "$(jq '.best.gflops >= .model_first.gflops and .best.gflops >= .default.gflops' "$T/out")" = true ] \
+        || fail "the winner is slower than a baseline"
+    [ "$(rows "$T/s.db")" -ge 2 ] || fail "measurements not stored"
+    n=$(rows "$T/s.db")
+    # the same search again resumes: what is stored is reused, not measured again
+    # (the model was calibrated in between, so its top 6 may have changed: those
+    # are new rows)
+    expect 0 "$MXTUNE" search -m 96 -n 80 -k 64 --strategy model --max-evals 6 --min-time 0.01 \
+        --json --db "$T/s.db"
+    [ "$(jget .resumed)" -ge 1 ] || fail "nothing resumed"
+    [ "$(( $(jget .resumed) + $(jget .measured) ))" = "$(jget .evaluated)" ] || fail "counts"
+    [ "$(rows "$T/s.db")" = "$(( n + $(jget .measured) ))" ] || fail "a stored candidate was measured again"
+    # --rerun measures everything again: rows are replaced, not added
+    n=$(rows "$T/s.db")
+    expect 0 "$MXTUNE" search -m 96 -n 80 -k 64 --strategy model --max-evals 6 --min-time 0.01 \
+        --json --rerun --db "$T/s.db"
+    [ "$(jget .resumed)" = 0 ] || fail "--rerun resumed"
+    [ "$(rows "$T/s.db")" -le "$(( n + $(jget .measured) ))" ] || fail "rows"
+    # the model's accuracy over what is stored
+    expect 0 "$MXTUNE" model accuracy --json --db "$T/s.db"
+    has_keys count median_abs_pct_error spearman
+    [ "$(jget .count)" -ge 2 ] || fail "accuracy count"
+    [ "$(jget .schema)" = "mxtune.accuracy/1" ] || fail "accuracy schema"
+}
+case_search_ctrl_c() {
+    need_jq
+    profile "$T/c.db"
+    "$MXTUNE" search -m 512 -n 512 -k 512 --max-evals 200 --patience 200 --min-time 0.2 --json \
+        --db "$T/c.db" >"$T/out" 2>"$T/err" &
+    local pid=$! i
+    for i in $(seq 1 300); do
+        [ "$(rows "$T/c.db")" -ge 3 ] && break
+        sleep 0.1
+    done
+    [ "$(rows "$T/c.db")" -ge 3 ] || { kill "$pid"; fail "no measurement stored in 30 s"; }
+    kill -INT "$pid"
+    wait "$pid"
+    local rc=$?
+    [ "$rc" = 130 ] || { cat "$T/err" >&2; fail "exit $rc after Ctrl-C, expected 130"; }
+    [ "$(jget .interrupted)" = true ] || fail "not marked interrupted"
+    [ "$(jq '.best.gflops > 0' "$T/out")" = true ] || fail "no best so far"
+    [ "$(rows "$T/c.db")" -ge 3 ] || fail "measurements lost"
+    grep -q "interrupted" "$T/err" || fail "no word on stderr"
+}
+case_search_dry_run() {
+    need_jq
+    profile "$T/d.db"
+    expect 0 "$MXTUNE" search -m 256 -n 256 -k 256 --dry-run --json --limit 7 --db "$T/d.db"
+    [ "$(jget .measured)" = 0 ] || fail "dry run measured"
+    [ "$(jq '.ranked | length' "$T/out")" = 7 ] || fail "ranked length"
+    [ "$(jq '.ranked[0].predicted_seconds <= .ranked[6].predicted_seconds' "$T/out")" = true ] \
+        || fail "not ranked"
+    [ "$(rows "$T/d.db")" = 0 ] || fail "a dry run stored measurements"
+    expect 0 "$MXTUNE" search -m 256 -n 256 -k 256 --dry-run --db "$T/d.db"
+    grep -q "(default)" "$T/out" || fail "the default is not shown"
+}
+case_model_accuracy_errors() {
+    expect 1 "$MXTUNE" model accuracy --db "$T/none.db"; one_line_error "mxtune probe"
+    expect 2 "$MXTUNE" model accuracy -m 64; one_line_error "model accuracy"
+    expect 2 "$MXTUNE" model accuracy extra; one_line_error "extra"
+}
+
+# ---- bench ----
+
+case_bench_usage_errors() {
+    expect 0 "$MXTUNE" bench --help
+    grep -q "usage: mxtune bench" "$T/out" || fail "no usage"
+    expect 2 "$MXTUNE" bench -m 64 -n 64; one_line_error "missing -k"
+    expect 2 "$MXTUNE" bench --op lowrank -m 64 -n 64 -k 64; one_line_error "lowrank"
+    expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --reps 0; one_line_error "--reps"
+    expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --schedule fast; one_line_error "fast"
+}
+case_bench_illegal_config() {
+    expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --schedule goto --isa generic --mr 8 --nr 4 \
+        --mc 10 --db "$T/none.db"
+    error_mentions "multiple"
+    expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --mr 7 --nr 5 --db "$T/none.db"
+    error_mentions "illegal configuration"
+}
+case_bench_too_large() {
+    expect 1 "$MXTUNE" bench -m 1000000 -n 1000000 -k 1000000 --no-store --db "$T/none.db"
+    error_mentions "cannot allocate"
+}
+case_bench_json_without_profile() {
+    need_jq
+    expect 0 "$MXTUNE" bench -m 67 -n 45 -k 33 --reps 3 --json --db "$T/none.db"
+    has_keys schema gflops gflops_median seconds config predicted_seconds max_rel_error
+    [ "$(jget .schema)" = "mxtune.bench/1" ] || fail "schema"
+    [ "$(jget .predicted_seconds)" = null ] || fail "a prediction without a profile"
+    [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
+    [ "$(jget .runs)" = 3 ] || fail "runs"
+}
+case_bench_with_profile() {
+    need_jq
+    profile "$T/b.db"
+    expect 0 "$MXTUNE" bench -m 128 -n 96 -k 80 --dtype f64 --schedule cake-nkm --json \
+        --min-time 0.01 --db "$T/b.db"
+    [ "$(jq '.predicted_seconds > 0' "$T/out")" = true ] || fail "no prediction"
+    [ "$(jget .config.schedule)" = cake-nkm ] || fail "schedule"
+    [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
+    [ "$(sqlite3 "$T/b.db" "select count(*) from measurement where strategy = 'bench'")" = 1 ] \
+        || fail "the measurement was not stored"
+    expect 0 "$MXTUNE" bench -m 128 -n 96 -k 80 --reps 2 --no-store --db "$T/b.db"
+    grep -q "^model " "$T/out" || fail "no model line"
+    grep -q "within" "$T/out" || fail "no error line"
+}
+
+if [ $# -ne 1 ] || ! declare -F "case_$1" >/dev/null; then
+    echo "usage: $0 CASE" >&2
+    exit 2
+fi
+"case_$1"

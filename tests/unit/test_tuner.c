@@ -1,0 +1,602 @@
+/* Unit tests of tuner/ without a database or timing: the space and its legality, every
+ * strategy against a deterministic fake on synthetic landscapes, budgets, the noise
+ * policy, interruption, the timing method on a fake clock, shapes files. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mxt_common.h"
+#include "mxt_test.h"
+#include "mxt_tuner.h"
+#include "mxtune/gemm.h"
+#include "mxtune/machine.h"
+#include "mxtune/model.h"
+
+/* ---- fixtures ---- */
+
+static struct mxt_model_machine g_mm;
+
+static int load_machine(void) {
+    static int done;
+    if (done) return 0;
+    struct mxt_machine m;
+    if (mxt_machine_load_file(MXT_TEST_DATA "/machines/i9-10900k.json", &m)) return -1;
+    if (mxt_model_machine_init(&g_mm, &m)) return -1;
+    done = 1;
+    return 0;
+}
+
+static int build(int64_t m, int64_t n, int64_t k, struct mxt_space *sp) {
+    if (load_machine()) return -1;
+    struct mxt_problem pb = {.op = MXT_OP_GEMM, .dtype = MXT_F32, .m = m, .n = n, .k = k};
+    return mxt_space_build(&g_mm, &pb, NULL, sp);
+}
+
+/* A fake clock the fake measurer advances. */
+static double fake_now;
+static double fake_clock(void *ctx) {
+    (void)ctx;
+    return fake_now;
+}
+static const struct mxt_clock fake = {fake_clock, NULL};
+
+#define MAX_SEQ 4096
+enum { LAND_RANK, LAND_GRID, LAND_FLAT, LAND_TABLE };
+
+/* The fake measurement: seconds from a synthetic landscape over the space. */
+struct fake_meas {
+    const struct mxt_space *sp;
+    int kind;
+    int opt;             /* the optimum's index */
+    double cost;         /* fake seconds each measurement takes */
+    const double *table; /* LAND_TABLE: seconds per candidate */
+    int calls;
+    int seq[MAX_SEQ]; /* candidates in measuring order */
+    int *per_cand;    /* calls per candidate */
+    int lucky;        /* candidate whose first measurement is 2x too fast (-1 none) */
+    int interrupt_at; /* call number that sets mxt_interrupted (0: never) */
+    double last_cutoff;
+};
+
+static double landscape(const struct fake_meas *f, int c) {
+    const struct mxt_candidate *x = &f->sp->c[c], *o = &f->sp->c[f->opt];
+    switch (f->kind) {
+    case LAND_RANK:
+        return c == f->opt ? 0.5e-3 : 1e-3 * (1 + 1e-4 * c);
+    case LAND_GRID: { /* unimodal in the grid coordinates */
+        if (x->coord[0] == 0xff) return 3e-3;
+        double d = 0;
+        for (int i = 0; i < MXT_NDIMS; i++)
+            d += abs((int)x->coord[i] - (int)o->coord[i]);
+        return 1e-3 * (1 + 0.08 * d) + 1e-9 * c;
+    }
+    case LAND_TABLE:
+        return f->table[c];
+    default:
+        return 1e-3;
+    }
+}
+
+static int fake_measure(void *ctx, const struct mxt_config *cfg, const struct mxt_measure_opts *o,
+                        struct mxt_measure_result *out) {
+    struct fake_meas *f = ctx;
+    int c = mxt_space_find(f->sp, cfg);
+    if (c < 0) return mxt_error(MXT_EINVAL, "fake: configuration not in the space");
+    if (f->calls < MAX_SEQ) f->seq[f->calls] = c;
+    f->calls++;
+    f->last_cutoff = o->cutoff_s;
+    if (f->per_cand) f->per_cand[c]++;
+    if (f->interrupt_at && f->calls >= f->interrupt_at) {
+        mxt_interrupted = 1;
+        return mxt_error(MXT_EINTR, "interrupted");
+    }
+    fake_now += f->cost;
+    double t = landscape(f, c);
+    if (c == f->lucky && f->per_cand && f->per_cand[c] == 1) t *= 0.5;
+    memset(out, 0, sizeof *out);
+    out->median_s = out->min_s = out->q20_s = out->q80_s = t;
+    out->runs = 5;
+    out->within_bound = 1;
+    return 0;
+}
+
+static void opts_for_test(struct mxt_search_opts *o, const char *strategy) {
+    mxt_search_defaults(o);
+    o->strategy = strategy;
+    o->budget_s = 0;
+    o->max_evals = 0;
+    o->patience = 0;
+    o->playoff_rounds = 0;
+    o->clock = &fake;
+}
+
+static int run_search(const struct mxt_space *sp, struct fake_meas *f,
+                      const struct mxt_search_opts *o, struct mxt_search_result *r) {
+    struct mxt_tuner *t = NULL;
+    if (mxt_tuner_create(NULL, "", &g_mm, &t)) return -1;
+    struct mxt_measurer meas = {fake_measure, f};
+    fake_now = 0;
+    int rc = mxt_tuner_search(t, sp, &meas, o, r);
+    mxt_tuner_destroy(t);
+    return rc;
+}
+
+/* An on-grid candidate that the model does not rank first. */
+static int pick_optimum(const struct mxt_space *sp, unsigned need) {
+    int cnt = 0, seen = 0;
+    for (int i = 1; i < sp->n; i++)
+        cnt += sp->c[i].coord[0] != 0xff && (sp->c[i].flags & need) == need;
+    for (int i = 1; i < sp->n; i++) /* the middle one of those in the model's order */
+        if (sp->c[i].coord[0] != 0xff && (sp->c[i].flags & need) == need && ++seen > cnt / 2)
+            return i;
+    return -1;
+}
+
+/* ---- the candidate space ---- */
+
+MXT_TEST(space_is_legal_and_ranked) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(1024, 1024, 1024, &sp), 0);
+    CHECK(sp.n > 100);
+    CHECK(sp.dflt >= 0);
+    CHECK(sp.c[sp.dflt].flags & MXT_CAND_DEFAULT);
+    CHECK_EQ_INT(sp.c[sp.dflt].cfg.schedule, MXT_SCHED_GOTO);
+    struct mxt_problem pb = sp.pb;
+    for (int i = 0; i < sp.n; i++) {
+        const struct mxt_candidate *c = &sp.c[i];
+        CHECK_EQ_INT(c->rank, i);
+        if (i > 0) CHECK(c->predicted_s >= sp.c[i - 1].predicted_s);
+        CHECK(c->cfg.mc > 0 && c->cfg.kc > 0 && c->cfg.nc > 0 && c->cfg.threads > 0);
+        CHECK(c->cfg.mc % c->cfg.mr == 0);
+        CHECK(c->cfg.nc % c->cfg.nr == 0);
+        struct mxt_config k;
+        mxt_tuner_kernel_config(&c->cfg, &k);
+        CHECK_EQ_INT(mxt_gemm_check_config(MXT_F32, &k), 0);
+        if (i != sp.dflt) CHECK_EQ_INT(mxt_tuner_check_config(&g_mm, &pb, &c->cfg, NULL), 0);
+    }
+    /* every grid point is a candidate or was refused with a reason */
+    int on = 0, total = 0;
+    for (int g = 0; g < sp.grid_size; g++)
+        on += sp.grid[g] >= 0;
+    for (int i = 0; i < sp.n_reasons; i++)
+        total += sp.reasons[i].count;
+    CHECK_EQ_INT(total, sp.n_illegal);
+    CHECK(on + sp.n_illegal >= sp.grid_size);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(legality_reasons) {
+    CHECK_EQ_INT(load_machine(), 0);
+    struct mxt_problem pb = {.op = MXT_OP_GEMM, .dtype = MXT_F32, .m = 2048, .n = 2048, .k = 2048};
+    struct mxt_config c = {.schedule = MXT_SCHED_GOTO,
+                           .isa = MXT_ISA_GENERIC,
+                           .mr = 8,
+                           .nr = 4,
+                           .mc = 100,
+                           .kc = 256,
+                           .nc = 512,
+                           .threads = 1};
+    CHECK(mxt_tuner_check_config(&g_mm, &pb, &c, NULL) == MXT_EINVAL);
+    CHECK(strstr(mxt_last_error(), "multiple") != NULL);
+    c.mc = 1024;
+    c.kc = 2048; /* an A block of 8 MiB cannot sit in a 256 KiB L2 */
+    CHECK(mxt_tuner_check_config(&g_mm, &pb, &c, NULL) == MXT_EINVAL);
+    CHECK(strstr(mxt_last_error(), "L2") != NULL);
+    c.mc = 64;
+    c.kc = 256;
+    CHECK_EQ_INT(mxt_tuner_check_config(&g_mm, &pb, &c, NULL), 0);
+    c.threads = 64; /* more than the machine's 10 cores x 2 */
+    CHECK(mxt_tuner_check_config(&g_mm, &pb, &c, NULL) != 0);
+    /* the space of a large problem refuses blocks beyond the caches, saying so */
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(4096, 4096, 4096, &sp), 0);
+    CHECK(sp.n_illegal > 0 && sp.n_reasons > 0);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(space_options_restrict) {
+    CHECK_EQ_INT(load_machine(), 0);
+    struct mxt_problem pb = {.op = MXT_OP_GEMM, .dtype = MXT_F64, .m = 300, .n = 200, .k = 100};
+    struct mxt_space_opts so = {
+        .threads = 2, .schedule = MXT_SCHED_CAKE_MKN, .only_schedule = 1, .fixed_threads = 1};
+    struct mxt_space sp;
+    CHECK_EQ_INT(mxt_space_build(&g_mm, &pb, &so, &sp), 0);
+    for (int i = 0; i < sp.n; i++) {
+        if (i == sp.dflt) continue; /* the default baseline is goto */
+        CHECK_EQ_INT(sp.c[i].cfg.schedule, MXT_SCHED_CAKE_MKN);
+        CHECK_EQ_INT(sp.c[i].cfg.threads, 2);
+    }
+    CHECK(sp.dflt >= 0 && sp.c[sp.dflt].cfg.schedule == MXT_SCHED_GOTO);
+    mxt_space_release(&sp);
+    pb.op = MXT_OP_SPMM;
+    CHECK(mxt_space_build(&g_mm, &pb, NULL, &sp) == MXT_EUNSUPPORTED);
+}
+
+/* ---- strategies find the optimum of a synthetic landscape ---- */
+
+MXT_TEST(strategy_model_finds_top_k_optimum) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .opt = 7, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 10;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, 7);
+    CHECK_EQ_INT(r.evals, 10);
+    CHECK_EQ_INT(f.seq[0], 0);       /* the model's first choice first */
+    CHECK_EQ_INT(f.seq[1], sp.dflt); /* then the default */
+    CHECK(strcmp(r.stop, "max-evals") == 0);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(strategy_exhaustive_covers_the_grid) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    int grid = 0;
+    for (int i = 0; i < sp.n; i++) {
+        unsigned need = MXT_CAND_COARSE | MXT_CAND_WIDEST;
+        grid += (sp.c[i].flags & need) == need || (sp.c[i].flags & MXT_CAND_DEFAULT);
+    }
+    struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .cost = 0.1, .lucky = -1};
+    f.opt = pick_optimum(&sp, MXT_CAND_COARSE | MXT_CAND_WIDEST);
+    CHECK(f.opt > 0);
+    struct mxt_search_opts o;
+    opts_for_test(&o, "exhaustive");
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, f.opt);
+    /* the grid, plus the model's first choice when it lies off the coarse grid */
+    CHECK(r.evals == grid || r.evals == grid + 1);
+    CHECK(strcmp(r.stop, "exhausted") == 0);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(strategy_random_finds_optimum) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(256, 256, 256, &sp), 0);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .cost = 0.01, .lucky = -1};
+    f.opt = sp.n - 1; /* the model's worst */
+    struct mxt_search_opts o;
+    opts_for_test(&o, "random");
+    o.seed = 3;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, f.opt);
+    CHECK_EQ_INT(r.evals, sp.n);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(strategy_anneal_finds_grid_optimum) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(1024, 1024, 1024, &sp), 0);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_GRID, .cost = 0.1, .lucky = -1};
+    f.opt = pick_optimum(&sp, MXT_CAND_WIDEST);
+    CHECK(f.opt > 0);
+    struct mxt_search_opts o;
+    opts_for_test(&o, "anneal");
+    o.max_evals = 120;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, f.opt);
+    CHECK(r.evals <= 120);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(strategy_anneal_reproducible) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(1024, 1024, 1024, &sp), 0);
+    static struct fake_meas a, b, c;
+    a = (struct fake_meas){.sp = &sp, .kind = LAND_GRID, .cost = 0.1, .lucky = -1};
+    a.opt = pick_optimum(&sp, MXT_CAND_WIDEST);
+    b = a;
+    c = a;
+    struct mxt_search_opts o;
+    opts_for_test(&o, "anneal");
+    o.max_evals = 40;
+    o.seed = 7;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &a, &o, &r), 0);
+    CHECK_EQ_INT(run_search(&sp, &b, &o, &r), 0);
+    CHECK_EQ_INT(a.calls, b.calls);
+    CHECK(memcmp(a.seq, b.seq, (size_t)a.calls * sizeof a.seq[0]) == 0);
+    o.seed = 8;
+    CHECK_EQ_INT(run_search(&sp, &c, &o, &r), 0);
+    CHECK(c.calls != a.calls || memcmp(a.seq, c.seq, (size_t)a.calls * sizeof a.seq[0]) != 0);
+    mxt_space_release(&sp);
+}
+
+/* ---- budgets ---- */
+
+MXT_TEST(budget_wall_time_stops) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_GRID, .cost = 0.25, .lucky = -1};
+    f.opt = pick_optimum(&sp, 0);
+    struct mxt_search_opts o;
+    opts_for_test(&o, "anneal");
+    o.budget_s = 2.0; /* 8 measurements of 0.25 fake seconds */
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK(strcmp(r.stop, "budget") == 0);
+    CHECK_EQ_INT(r.evals, 8);
+    CHECK(r.elapsed_s >= 2.0);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(budget_max_evals_and_patience) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_GRID, .cost = 0.1, .lucky = -1};
+    f.opt = pick_optimum(&sp, 0);
+    struct mxt_search_opts o;
+    opts_for_test(&o, "random");
+    o.max_evals = 17;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK(strcmp(r.stop, "max-evals") == 0);
+    CHECK_EQ_INT(r.evals, 17);
+    CHECK_EQ_INT(f.calls, 17);
+    /* a flat landscape: nothing improves on the first candidate */
+    struct fake_meas g = {.sp = &sp, .kind = LAND_FLAT, .cost = 0.1, .lucky = -1};
+    opts_for_test(&o, "anneal");
+    o.patience = 6;
+    CHECK_EQ_INT(run_search(&sp, &g, &o, &r), 0);
+    CHECK(strcmp(r.stop, "patience") == 0);
+    CHECK_EQ_INT(r.evals, 7); /* the first, then 6 without a new best */
+    CHECK_EQ_INT(r.best.cand, 0);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(model_first_and_default_always_measured) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_FLAT, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "random");
+    o.max_evals = 1;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(f.calls, sp.dflt == 0 ? 1 : 2);
+    CHECK(r.model_first.seconds > 0 && r.dflt.seconds > 0);
+    mxt_space_release(&sp);
+}
+
+/* ---- the noise policy ---- */
+
+MXT_TEST(noise_two_percent_rule) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    CHECK(sp.dflt > 0);
+    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    CHECK(tab != NULL);
+    for (int i = 0; i < sp.n; i++)
+        tab[i] = 2e-3;
+    tab[0] = 1e-3;
+    tab[sp.dflt] = 0.99e-3; /* 1 % faster: noise, the incumbent stays */
+    struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 6;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, 0);
+    tab[sp.dflt] = 0.97e-3; /* 3 % faster: a new best */
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, sp.dflt);
+    /* the play-off compares the finalists head to head: 1 % is enough there */
+    tab[sp.dflt] = 0.99e-3;
+    o.playoff_rounds = 3;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, sp.dflt);
+    CHECK(r.best.gflops >= r.model_first.gflops && r.best.gflops >= r.dflt.gflops);
+    free(tab);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(noise_lucky_winner_remeasured) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    int *per = calloc((size_t)sp.n, sizeof *per);
+    CHECK(per != NULL);
+    struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .opt = -1, .cost = 0.1, .per_cand = per};
+    f.opt = sp.n - 1; /* unused by the first ranks */
+    f.lucky = 3;      /* its first measurement is twice too fast */
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 6;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(per[3], 2);  /* measured again */
+    CHECK(r.best.cand != 3);  /* and the slower figure kept */
+    CHECK(f.last_cutoff > 0); /* later candidates run under the 3x cut-off */
+    free(per);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(cutoff_is_three_times_the_best) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    CHECK(tab != NULL);
+    for (int i = 0; i < sp.n; i++)
+        tab[i] = 4e-3;
+    tab[0] = 1e-3;
+    struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 3;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_NEAR(f.last_cutoff, 3e-3, 1e-12);
+    free(tab);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(interrupt_keeps_best_so_far) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    struct fake_meas f = {
+        .sp = &sp, .kind = LAND_GRID, .cost = 0.1, .lucky = -1, .interrupt_at = 5};
+    f.opt = pick_optimum(&sp, 0);
+    struct mxt_search_opts o;
+    opts_for_test(&o, "anneal");
+    o.max_evals = 50;
+    struct mxt_search_result r;
+    int rc = run_search(&sp, &f, &o, &r);
+    mxt_interrupted = 0;
+    CHECK(rc == MXT_EINTR);
+    CHECK(r.interrupted);
+    CHECK(strcmp(r.stop, "interrupted") == 0);
+    CHECK(r.measured >= 3 && r.measured <= 4); /* 4 calls, one may be a re-measurement */
+    CHECK(r.best.cand >= 0 && r.best.seconds > 0);
+    mxt_space_release(&sp);
+}
+
+MXT_TEST(failed_candidate_is_skipped) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    CHECK(tab != NULL);
+    for (int i = 0; i < sp.n; i++)
+        tab[i] = 1e-3 * (1 + 0.01 * i);
+    tab[2] = 0; /* a measurement that reports no time */
+    struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 5;
+    o.strategy = "model";
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK(r.best.cand == 0);
+    free(tab);
+    mxt_space_release(&sp);
+}
+
+/* ---- registry and shapes ---- */
+
+MXT_TEST(strategy_registry) {
+    const struct mxt_strategy *s;
+    static const char *const names[] = {"model", "anneal", "random", "exhaustive"};
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(mxt_strategy_find(names[i], &s), 0);
+        CHECK(strcmp(s->name, names[i]) == 0);
+        CHECK(s->applicable && s->init && s->next && s->observe && s->fini);
+    }
+    CHECK(mxt_strategy_get(4) == NULL);
+    CHECK(mxt_strategy_find("genetic", &s) == MXT_EINVAL);
+    CHECK(strstr(mxt_last_error(), "genetic") != NULL);
+    CHECK_EQ_INT(mxt_strategy_find(MXT_DEFAULT_STRATEGY, &s), 0);
+}
+
+MXT_TEST(shapes_parse) {
+    const char *text = "# ML layers\n"
+                       "1024 1024 1024\n"
+                       "\n"
+                       "  512 64 2048 f64   # trailing comment\n"
+                       "1024 1024 1024\n" /* a duplicate: kept once */
+                       "7 11 13 f32\n";
+    struct mxt_shape *s = NULL;
+    int n = 0;
+    CHECK_EQ_INT(mxt_shapes_parse(text, "t", MXT_F32, &s, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK(s[0].m == 1024 && s[0].n == 1024 && s[0].k == 1024 && s[0].dtype == MXT_F32);
+    CHECK(s[1].m == 512 && s[1].n == 64 && s[1].k == 2048 && s[1].dtype == MXT_F64);
+    CHECK_EQ_INT(s[1].line, 4);
+    CHECK(s[2].m == 7 && s[2].k == 13);
+    free(s);
+    CHECK_EQ_INT(mxt_shapes_parse("64 64 64\n", "t", MXT_F64, &s, &n), 0);
+    CHECK(n == 1 && s[0].dtype == MXT_F64);
+    free(s);
+}
+
+MXT_TEST(shapes_errors) {
+    struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"1024 1024\n", "t:1: expected 'M N K [dtype]'"},
+        {"# c\n1 2 3\n4 5 6 f32 x\n", "t:3:"},
+        {"1 2 x\n", "t:1: K = 'x'"},
+        {"0 2 3\n", "M = '0'"},
+        {"-4 2 3\n", "M = '-4'"},
+        {"1 2 3 f16\n", "unknown dtype 'f16'"},
+        {"# only comments\n\n", "no shapes"},
+        {"", "no shapes"},
+    };
+    for (size_t i = 0; i < MXT_ARRAY_LEN(bad); i++) {
+        struct mxt_shape *s = NULL;
+        int n = 0;
+        CHECK(mxt_shapes_parse(bad[i].text, "t", MXT_F32, &s, &n) == MXT_EFORMAT);
+        CHECK(s == NULL && n == 0);
+        if (!strstr(mxt_last_error(), bad[i].needle)) {
+            fprintf(stderr, "case %zu: '%s' lacks '%s'\n", i, mxt_last_error(), bad[i].needle);
+            CHECK(0);
+        }
+    }
+    struct mxt_shape *s = NULL;
+    int n = 0;
+    CHECK(mxt_shapes_load("/nonexistent/shapes.txt", MXT_F32, &s, &n) == MXT_EIO);
+}
+
+MXT_TEST(default_problem_set) {
+    const struct mxt_shape *s;
+    int n = mxt_shapes_default(&s);
+    CHECK(n >= 3);
+    int square = 0, skewed = 0;
+    for (int i = 0; i < n; i++) {
+        CHECK(s[i].m > 0 && s[i].n > 0 && s[i].k > 0 && s[i].what != NULL);
+        square += s[i].m == s[i].n && s[i].n == s[i].k;
+        skewed += s[i].m != s[i].n || s[i].n != s[i].k;
+    }
+    CHECK(square >= 1 && skewed >= 2);
+}
+
+/* ---- the timing method with a fake clock ---- */
+
+static double tick_now;
+static double tick_clock(void *ctx) {
+    (void)ctx;
+    tick_now += 1e-3; /* every reading advances 1 ms: each run lasts 1 ms */
+    return tick_now;
+}
+
+MXT_TEST(measure_method_and_check) {
+    struct mxt_gemm_bench *b = NULL;
+    CHECK_EQ_INT(mxt_gemm_bench_create(MXT_F64, 37, 29, 41, 5, &b), 0);
+    const struct mxt_clock clk = {tick_clock, NULL};
+    mxt_gemm_bench_set_clock(b, &clk);
+    struct mxt_measure_opts o;
+    mxt_measure_defaults(&o);
+    o.min_time_s = 0.0195; /* 20 runs of 1 ms */
+    o.min_runs = 5;
+    struct mxt_config cfg = {.schedule = MXT_SCHED_GOTO,
+                             .isa = MXT_ISA_GENERIC,
+                             .mr = 4,
+                             .nr = 4,
+                             .mc = 16,
+                             .kc = 16,
+                             .nc = 8,
+                             .threads = 1};
+    struct mxt_measure_result r;
+    CHECK_EQ_INT(mxt_gemm_bench_measure(b, &cfg, &o, &r), 0);
+    CHECK_EQ_INT(r.runs, 20);
+    CHECK_NEAR(r.median_s, 1e-3, 1e-9);
+    CHECK_EQ_INT(r.checked, 32 * 29); /* 32 of the 37 rows, all 29 columns */
+    CHECK(r.within_bound);
+    CHECK(r.max_rel_error <= r.error_bound);
+    CHECK_NEAR(r.error_bound, 2.0 * 41 * 0x1p-53, 1e-12);
+    /* the cut-off: a warm-up slower than it stops the candidate at once */
+    o.cutoff_s = 0.5e-3;
+    CHECK_EQ_INT(mxt_gemm_bench_measure(b, &cfg, &o, &r), 0);
+    CHECK(r.cut_off);
+    CHECK_EQ_INT(r.runs, 1);
+    /* an illegal configuration is refused with the reason */
+    cfg.mc = 15;
+    CHECK(mxt_gemm_bench_measure(b, &cfg, &o, &r) == MXT_EINVAL);
+    CHECK(strstr(mxt_last_error(), "multiple") != NULL);
+    mxt_gemm_bench_destroy(b);
+    /* sizes that cannot be allocated: a clear error, nothing allocated */
+    CHECK(mxt_gemm_bench_create(MXT_F32, (int64_t)1 << 30, (int64_t)1 << 30, 1024, 1, &b) ==
+          MXT_ENOMEM);
+    CHECK(strstr(mxt_last_error(), "GiB") != NULL);
+}
