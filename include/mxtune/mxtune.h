@@ -7,6 +7,7 @@
  *   gemm.h               packed GEMM with an explicit configuration (mxt_sgemm_ex, ...)
  *   mxtune_gemm_auto.h   mxt_sgemm / mxt_dgemm: the tuned configuration, else the model's
  *   lookup.h             tuned configurations for other libraries (exact, nearest, model)
+ *   sparse.h             Rosko sparse x dense (mxt_spmm) and the low-rank chain
  *
  * Link with -lmxtune (pkg-config mxtune, or find_package(mxtune) in CMake).
  */
@@ -20,6 +21,7 @@
 #include "mxtune/gemm.h"
 #include "mxtune/mxtune_gemm_auto.h"
 #include "mxtune/lookup.h"
+#include "mxtune/sparse.h"
 
 #ifdef __cplusplus
 extern "C" {
