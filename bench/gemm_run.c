@@ -33,13 +33,15 @@ static int cmp_double(const void *a, const void *b) {
 /* Touch every line of buf (read and write), evicting what the caches held. Not
  * inlined: bench/model_vs_cachegrind.sh leaves its misses out by name. */
 static __attribute__((noinline)) void flush_caches(volatile unsigned char *buf, size_t bytes) {
-    for (size_t i = 0; i < bytes; i += 64) buf[i] = (unsigned char)(buf[i] + 1u);
+    for (size_t i = 0; i < bytes; i += 64)
+        buf[i] = (unsigned char)(buf[i] + 1u);
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
-                    "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
-                    "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n");
+    fprintf(stderr,
+            "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
+            "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
+            "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n");
     return 2;
 }
 

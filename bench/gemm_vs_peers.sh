@@ -8,13 +8,15 @@
 #   2048^3, f32 and f64: >= 0.95x OpenBLAS and >= 90 % of peak
 #   skewed (M = N = 4096, K = 64/128/256; M = 8192, N = K = 1024): >= 1.0x OpenBLAS
 # Each call of a pair is one process: a warm-up call, then R timed calls, the best
-# GFLOP/s kept (R chosen so a process runs about 0.1-2 s). Same operands, column
+# GFLOP/s kept (R = 2e10 flops / (2MNK), 3 to 30). Same operands, column
 # major, no transpose, alpha = 1, beta = 0 on all sides.
 #
 # Peers at their best:
 #  * OpenBLAS with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its
 #    environment (this command only), so that it picks its kernel from the CPU;
-#    openblas_get_corename() / openblas_get_config() are printed.
+#    openblas_get_corename() / openblas_get_config() are printed. Where that pick
+#    is not an AVX-512 core on an AVX-512 CPU (0.3.21 takes Prescott on models it
+#    does not know), SkylakeX, Cooperlake and Haswell are timed and the fastest forced.
 #  * BLIS: Debian's BLIS 0.9 falls back to its generic kernels on CPUs it does not
 #    know (Zen 5). Every candidate sub-configuration (skx zen4 zen3 haswell, those
 #    this BLIS has) is timed at 2048^3 on one thread, interleaved, and the fastest
@@ -26,7 +28,7 @@
 # usage: bench/gemm_vs_peers.sh [--quick] [--pairs N] [--threads "1 2"]
 #                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
 #                               [--config default|model]
-#   --quick    4 shapes, 3 pairs (a few minutes); default all 8 shapes, 5 pairs
+#   --quick    4 shapes, 3 pairs (a few minutes); default all 7 shapes, 5 pairs
 #   --config   mxtune's configuration: default (gemm_run's fallbacks: goto, widest
 #              ISA, first micro-kernel; the default) or model (the configuration
 #              `mxtune model` picks for the shape, dtype and threads)
@@ -44,7 +46,7 @@ while [ $# -gt 0 ]; do
         --dtypes) DTYPES=$2; shift ;;
         --shapes) SHAPES=$2; shift ;;
         --config) CONFIG=$2; shift ;;
-        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "gemm_vs_peers: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -66,10 +68,11 @@ command -v cc >/dev/null || need="$need gcc"
 command -v jq >/dev/null || need="$need jq"
 if [ -n "$need" ]; then
     echo "installing:$need" >&2
+    # shellcheck disable=SC2086 # $need is a list of package names
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
 fi
 GR=build/bench/gemm_run MXT=build/mxtune
-[ -x "$GR" ] && [ -x "$MXT" ] || make build >&2
+if [ ! -x "$GR" ] || [ ! -x "$MXT" ]; then make build >&2; fi
 
 # --- build the peers' harness -----------------------------------------------
 TMP=$(mktemp -d)
@@ -94,9 +97,11 @@ fi
 CFLAGS=(-O2 -std=c11 -Wall -Wextra)
 cc "${CFLAGS[@]}" -DPEER_OPENBLAS -isystem "/usr/include/$TRIPLET/openblas-$OBV" \
     bench/peers/gemm_peers.c -o "$TMP/gemm_openblas" "$OBLIB" -Wl,-rpath,"$(dirname "$OBLIB")"
+OMPFLAG=()
+[ "$BLV" = openmp ] && OMPFLAG=(-fopenmp)
 cc "${CFLAGS[@]}" -DPEER_BLIS -isystem "/usr/include/$TRIPLET/blis-$BLV" \
     bench/peers/gemm_peers.c -o "$TMP/gemm_blis" "$BLLIB" -Wl,-rpath,"$(dirname "$BLLIB")" \
-    $([ "$BLV" = openmp ] && echo -fopenmp) -lm -lpthread
+    "${OMPFLAG[@]}" -lm -lpthread
 OB=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$TMP/gemm_openblas")
 
 # --- small helpers ----------------------------------------------------------
@@ -113,6 +118,28 @@ echo "# gemm_vs_peers: $(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /pro
 # --- what each peer runs ----------------------------------------------------
 echo "# OpenBLAS ($OBLIB): $("${OB[@]}" --info)   [OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset]"
 echo "#   (with this shell's environment it would run: $("$TMP/gemm_openblas" --info | sed 's/ config=.*//'))"
+# OpenBLAS 0.3.21 falls back to Prescott (SSE3) on x86 models it does not know (seen
+# on a recent Xeon): then its own choice is not its best, so time its AVX-512 and
+# AVX2 cores (2048^3 f32, 1 thread, 3 rounds) and force the fastest.
+ob_core=$("${OB[@]}" --info | sed -n 's/.*core=\([^ ]*\).*/\1/p')
+if grep -qw avx512f /proc/cpuinfo && [[ ! $ob_core =~ ^(SkylakeX|Cooperlake|SapphireRapids)$ ]]; then
+    declare -A osc=()
+    for _ in 1 2 3; do
+        for ct in SkylakeX Cooperlake Haswell; do
+            g=$(env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=$ct "$TMP/gemm_openblas" --threads 1 --reps 3 | gflops_of)
+            osc[$ct]="${osc[$ct]:-} $g"
+        done
+    done
+    best="" bestg=0 line=""
+    for ct in SkylakeX Cooperlake Haswell; do
+        # shellcheck disable=SC2086
+        g=$(med ${osc[$ct]}); line="$line $ct=$g"
+        awk -v g="$g" -v b="$bestg" 'BEGIN { exit !(g > b) }' && { best=$ct; bestg=$g; }
+    done
+    OB=(env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$best" "$TMP/gemm_openblas")
+    echo "#   its own choice, $ob_core, is not an AVX-512 core; 2048^3 f32 1 thread, median of 3:$line"
+    echo "#   -> forced: $("${OB[@]}" --info)"
+fi
 blis_auto=$(env -u BLIS_ARCH_TYPE BLIS_ARCH_DEBUG=1 "$TMP/gemm_blis" --info 2>&1 | tr '\n' ' ')
 echo "# BLIS ($BLLIB) left alone: $blis_auto"
 declare -A ARCHID
@@ -124,7 +151,7 @@ done
 declare -A BLIS_BEST
 for dt in $DTYPES; do
     declare -A sc=()
-    for round in 1 2 3; do
+    for _ in 1 2 3; do
         for a in "${CANDS[@]}"; do
             g=$(BLIS_ARCH_TYPE=${ARCHID[$a]} "$TMP/gemm_blis" -m 2048 -n 2048 -k 2048 --dtype "$dt" --threads 1 --reps 3 | gflops_of)
             sc[$a]="${sc[$a]:-} $g"

@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
         --keep) KEEP=$2; shift ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "usage: $0 [--quick] [--keep DIR]" >&2; exit 2 ;;
     esac
     shift
@@ -41,6 +41,7 @@ command -v valgrind >/dev/null || need="$need valgrind"
 command -v jq >/dev/null || need="$need jq"
 if [ -n "$need" ]; then
     echo "installing:$need" >&2
+    # shellcheck disable=SC2086 # $need is a list of package names
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
 fi
 GR=build/bench/gemm_run MXT=build/mxtune KLIB=build/kernels/libmxt_kernels.a
@@ -159,7 +160,7 @@ for row in "${CONFIGS[@]}"; do
     wait "$p1" || { echo "cachegrind failed: $(tail -3 "$OUTDIR/$tag.l1l2.out.log")" >&2; exit 1; }
     wait "$p2" || { echo "cachegrind failed: $(tail -3 "$OUTDIR/$tag.l2l3.out.log")" >&2; exit 1; }
     read -r r1d1 r1ll p1d1 p1ll < <(kernel_misses "$OUTDIR/$tag.l1l2.out")
-    read -r r2d1 r2ll p2d1 p2ll < <(kernel_misses "$OUTDIR/$tag.l2l3.out")
+    read -r r2d1 r2ll _ p2ll < <(kernel_misses "$OUTDIR/$tag.l2l3.out")
     ml1=$(jq -r ".bytes_per_level.L2 / $LINE | floor" <<<"$j")
     ml2=$(jq -r ".bytes_per_level.L3 / $LINE | floor" <<<"$j")
     ml3=$(jq -r ".bytes_per_level.DRAM / $LINE | floor" <<<"$j")
