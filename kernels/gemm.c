@@ -280,3 +280,13 @@ int mxt_dgemm_ex(enum mxt_layout layout, enum mxt_trans transA, enum mxt_trans t
                                 beta,    A,      B,      C,      lda, ldb, ldc};
     return gemm_run(&g, cfg);
 }
+
+void mxt_gemm_config_from_model(const struct mxt_config *in, struct mxt_config *out) {
+    struct mxt_config c = *in;
+    if (in->schedule == MXT_SCHED_CAKE_NKM) {
+        c.mc = in->nc; /* the kernels: each thread's slot of columns */
+        c.nc = in->mc; /* the kernels: the block along M */
+    }
+    if (c.mc && c.kc && c.nc) c.alpha = 0;
+    *out = c;
+}

@@ -9,6 +9,7 @@
 #include "mxt_common.h"
 #include "mxt_db.h"
 #include "mxt_export.h"
+#include "mxtune/gemm.h"
 #include "mxtune/model.h"
 #include "probes.h"
 
@@ -214,7 +215,7 @@ static int most_common(const struct mxt_export *x, enum mxt_dtype dt, int goto_o
         best_wins = wins;
         best_work = work;
         best_gflops = e->t.best.gflops;
-        d->config = e->t.best.config;
+        mxt_gemm_config_from_model(&e->t.best.config, &d->config); /* the kernels' form */
     }
     if (!best_wins) return 0;
     d->source = MXT_EXPORT_DEFAULT_WINNER;

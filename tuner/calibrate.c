@@ -100,29 +100,62 @@ static double isa_prior(const struct mxt_model_machine *mm, enum mxt_isa isa) {
     return bits < widest ? (double)bits / widest : 1.0;
 }
 
-int mxt_tuner_load_calibration(struct mxt_tuner *t) {
-    for (int i = 0; i < t->ncalib; i++) {
-        t->calib[i] = t->mm.calib;
-        t->calib[i].eta0 *= isa_prior(&t->mm, mxt_kernels_get(i)->isa);
-        t->calib[i].calibrated = 0;
+/* The name a calibration is stored under: the micro-kernel's, prefixed by the
+ * schedule's for a per-schedule fit (sched 0: every schedule). */
+static void calib_name(int k, int sched, char *buf, size_t size) {
+    const char *kn = mxt_kernels_get(k)->name;
+    if (sched == 0)
+        snprintf(buf, size, "%s", kn);
+    else
+        snprintf(buf, size, "%s/%s", mxt_schedule_name((enum mxt_schedule)sched), kn);
+}
+
+/* 1 when a valid calibration is stored under name (into *c), 0 when none, or an
+ * error of the database. */
+static int load_one(struct mxt_tuner *t, const char *name, struct mxt_model_calib *c) {
+    char *json = NULL;
+    int rc = mxt_db_get_calibration(t->db, t->fingerprint, name, &json);
+    if (rc == MXT_ENOTFOUND) return 0;
+    if (rc) return rc;
+    cJSON *doc = cJSON_Parse(json);
+    free(json);
+    const cJSON *eta = cJSON_GetObjectItemCaseSensitive(doc, "eta0");
+    const cJSON *sync = cJSON_GetObjectItemCaseSensitive(doc, "sync_seconds");
+    int ok = cJSON_IsNumber(eta) && eta->valuedouble > 0 && eta->valuedouble <= 1 &&
+             cJSON_IsNumber(sync) && sync->valuedouble >= 0;
+    if (ok) {
+        c->eta0 = eta->valuedouble;
+        c->sync_seconds = sync->valuedouble;
+        c->calibrated = 1;
     }
-    if (!t->db) return 0;
-    for (int i = 0; i < t->ncalib; i++) {
-        char *json = NULL;
-        int rc = mxt_db_get_calibration(t->db, t->fingerprint, mxt_kernels_get(i)->name, &json);
-        if (rc == MXT_ENOTFOUND) continue;
-        if (rc) return rc;
-        cJSON *doc = cJSON_Parse(json);
-        free(json);
-        const cJSON *eta = cJSON_GetObjectItemCaseSensitive(doc, "eta0");
-        const cJSON *sync = cJSON_GetObjectItemCaseSensitive(doc, "sync_seconds");
-        if (cJSON_IsNumber(eta) && eta->valuedouble > 0 && eta->valuedouble <= 1 &&
-            cJSON_IsNumber(sync) && sync->valuedouble >= 0) {
-            t->calib[i].eta0 = eta->valuedouble;
-            t->calib[i].sync_seconds = sync->valuedouble;
-            t->calib[i].calibrated = 1;
+    cJSON_Delete(doc);
+    return ok;
+}
+
+int mxt_tuner_load_calibration(struct mxt_tuner *t) {
+    const int nk = mxt_kernels_count();
+    t->n_fits = 0;
+    for (int k = 0; k < nk; k++) {
+        struct mxt_model_calib *pool = &t->calib[MXT_CALIB_INDEX(k, 0)];
+        *pool = t->mm.calib;
+        pool->eta0 *= isa_prior(&t->mm, mxt_kernels_get(k)->isa);
+        pool->calibrated = 0;
+        char name[96];
+        if (t->db) {
+            calib_name(k, 0, name, sizeof name);
+            int rc = load_one(t, name, pool);
+            if (rc < 0) return rc;
+            t->n_fits += rc;
         }
-        cJSON_Delete(doc);
+        for (int sc = 1; sc < MXT_CALIB_SCHEDS; sc++) {
+            struct mxt_model_calib *c = &t->calib[MXT_CALIB_INDEX(k, sc)];
+            *c = *pool;
+            if (!t->db) continue;
+            calib_name(k, sc, name, sizeof name);
+            int rc = load_one(t, name, c);
+            if (rc < 0) return rc;
+            t->n_fits += rc;
+        }
     }
     return 0;
 }
@@ -162,6 +195,44 @@ static int trim_outliers(struct mxt_model_sample *s, int n) {
     return m;
 }
 
+/* Fit the constants of micro-kernel k on schedule sched (0: every schedule)
+ * from the rows: 1 when fitted (into *c), 0 when too few samples. */
+static int fit_group(const struct mxt_model_machine *mm, const struct rows *rs, int k, int sched,
+                     struct mxt_model_sample *smp, struct mxt_model_calib *c) {
+    int ns = 0;
+    for (int i = 0; i < rs->n; i++) {
+        const struct row *x = &rs->r[i];
+        struct mxt_prediction p;
+        if (x->kernel != k || x->censored) continue;
+        if (sched && (int)x->cfg.schedule != sched) continue;
+        if (predict(mm, x, &p) || p.bound != MXT_BOUND_COMPUTE) continue;
+        /* seconds ~ compute(eta0 = 1) / eta0 + syncs * sync_seconds: take the
+         * packing time (the rest of the overhead term) off the measurement */
+        double syncs = x->cfg.threads > 1 ? p.syncs : 0;
+        double pack = p.time[MXT_BOUND_OVERHEAD] - syncs * mm->calib.sync_seconds;
+        double y = x->seconds - (pack > 0 ? pack : 0);
+        if (!(y > 0)) continue;
+        smp[ns++] =
+            (struct mxt_model_sample){.seconds = y,
+                                      .compute_seconds = p.time[MXT_BOUND_COMPUTE] * mm->calib.eta0,
+                                      .syncs = syncs};
+    }
+    ns = trim_outliers(smp, ns);
+    if (ns < 3) return 0;
+    *c = mm->calib;
+    return mxt_model_calibrate(smp, ns, c) == 0 ? ns : 0; /* degenerate: no fit */
+}
+
+static int store_fit(struct mxt_tuner *t, int k, int sched, const struct mxt_model_calib *c,
+                     int samples) {
+    char name[96], json[256];
+    calib_name(k, sched, name, sizeof name);
+    snprintf(json, sizeof json,
+             "{\"eta0\":%.6g,\"sync_seconds\":%.6g,\"samples\":%d,\"kernel_version\":\"%s\"}",
+             c->eta0, c->sync_seconds, samples, MXT_KERNEL_VERSION);
+    return mxt_db_store_calibration(t->db, t->fingerprint, name, json);
+}
+
 int mxt_tuner_calibrate(struct mxt_tuner *t, int *fitted) {
     *fitted = 0;
     struct rows rs;
@@ -173,39 +244,19 @@ int mxt_tuner_calibrate(struct mxt_tuner *t, int *fitted) {
         return mxt_error(MXT_ENOMEM, "out of memory");
     }
     const struct mxt_model_machine *mm = &t->mm; /* uncalibrated: the fit starts afresh */
-    for (int k = 0; k < t->ncalib && !rc; k++) {
-        int ns = 0;
-        for (int i = 0; i < rs.n; i++) {
-            const struct row *x = &rs.r[i];
-            struct mxt_prediction p;
-            if (x->kernel != k || x->censored) continue;
-            if (predict(mm, x, &p) || p.bound != MXT_BOUND_COMPUTE) continue;
-            /* seconds ~ compute(eta0 = 1) / eta0 + syncs * sync_seconds: take the
-             * packing time (the rest of the overhead term) off the measurement */
-            double syncs = x->cfg.threads > 1 ? p.syncs : 0;
-            double pack = p.time[MXT_BOUND_OVERHEAD] - syncs * mm->calib.sync_seconds;
-            double y = x->seconds - (pack > 0 ? pack : 0);
-            if (!(y > 0)) continue;
-            smp[ns++] = (struct mxt_model_sample){.seconds = y,
-                                                  .compute_seconds =
-                                                      p.time[MXT_BOUND_COMPUTE] * mm->calib.eta0,
-                                                  .syncs = syncs};
+    /* each micro-kernel over every schedule, then on each schedule; a schedule
+     * without enough samples uses the micro-kernel's fit (when loaded back) */
+    for (int k = 0; k < mxt_kernels_count() && !rc; k++) {
+        for (int sc = 0; sc < MXT_CALIB_SCHEDS && !rc; sc++) {
+            struct mxt_model_calib c;
+            int n = fit_group(mm, &rs, k, sc, smp, &c);
+            if (!n) continue;
+            if (!(rc = store_fit(t, k, sc, &c, n))) (*fitted)++;
         }
-        ns = trim_outliers(smp, ns);
-        if (ns < 3) continue;
-        struct mxt_model_calib c = mm->calib;
-        if (mxt_model_calibrate(smp, ns, &c)) continue; /* degenerate: keep the defaults */
-        char json[256];
-        snprintf(json, sizeof json,
-                 "{\"eta0\":%.6g,\"sync_seconds\":%.6g,\"samples\":%d,\"kernel_version\":\"%s\"}",
-                 c.eta0, c.sync_seconds, ns, MXT_KERNEL_VERSION);
-        rc = mxt_db_store_calibration(t->db, t->fingerprint, mxt_kernels_get(k)->name, json);
-        if (rc) break;
-        t->calib[k] = c;
-        (*fitted)++;
     }
     free(smp);
     free(rs.r);
+    if (rc == 0) rc = mxt_tuner_load_calibration(t); /* what is stored now, counted */
     return rc;
 }
 
@@ -235,7 +286,7 @@ int mxt_tuner_accuracy(struct mxt_tuner *t, struct mxt_accuracy *acc) {
     int n = 0;
     for (int i = 0; i < rs.n; i++) {
         const struct row *x = &rs.r[i];
-        w->calib = t->calib[x->kernel];
+        w->calib = t->calib[MXT_CALIB_INDEX(x->kernel, x->cfg.schedule)];
         struct mxt_prediction p;
         acc->censored += x->censored;
         if (x->censored || predict(w, x, &p) || !(p.seconds > 0)) {
@@ -284,8 +335,7 @@ int mxt_tuner_accuracy(struct mxt_tuner *t, struct mxt_accuracy *acc) {
         m++;
     }
     acc->spearman_pooled = m >= 3 ? gsl_stats_spearman(gp, 1, gm, 1, (size_t)m, work) : NAN;
-    for (int k = 0; k < t->ncalib; k++)
-        acc->calibrated_kernels += t->calib[k].calibrated;
+    acc->calibrated_kernels = t->n_fits;
 out:
     free(pred);
     free(meas);

@@ -326,7 +326,12 @@ int mxt_lookup(const struct mxt_handle *h, const struct mxt_lookup_query *q,
                          (long long)q->rank);
     int threads = q->threads ? q->threads : h ? h->cores : online_cores();
     out->tuned_m = out->tuned_n = out->tuned_k = 0;
-    if (h && from_tuned(h, q, op, threads, density, out)) return 0;
+    /* Tuned rows and the model speak the model's convention; answer in the
+     * kernels' form, ready for mxt_sgemm_ex / mxt_dgemm_ex. */
+    if (h && from_tuned(h, q, op, threads, density, out)) {
+        mxt_gemm_config_from_model(&out->config, &out->config);
+        return 0;
+    }
     if (!h) {
         fixed_default(NULL, q, threads, "no lookup handle", out);
         return 0;
@@ -335,5 +340,7 @@ int mxt_lookup(const struct mxt_handle *h, const struct mxt_lookup_query *q,
         fixed_default(h, q, threads, h->note, out);
         return 0;
     }
-    return from_model(h, q, op, threads, density, out);
+    int rc = from_model(h, q, op, threads, density, out);
+    if (rc == 0) mxt_gemm_config_from_model(&out->config, &out->config);
+    return rc;
 }

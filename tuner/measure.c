@@ -38,13 +38,7 @@ void mxt_measure_defaults(struct mxt_measure_opts *o) {
 }
 
 void mxt_tuner_kernel_config(const struct mxt_config *cfg, struct mxt_config *out) {
-    *out = *cfg;
-    if (cfg->schedule == MXT_SCHED_CAKE_NKM) {
-        out->mc = cfg->nc; /* kernels: each slot's columns */
-        out->nc = cfg->mc; /* kernels: the block along M */
-    }
-    /* blocks given explicitly: alpha is only a record of their ratio */
-    if (out->mc && out->kc && out->nc) out->alpha = 0;
+    mxt_gemm_config_from_model(cfg, out);
 }
 
 int mxt_tuner_align_nkm(struct mxt_config *cfg) {

@@ -110,7 +110,9 @@ enum {
     MXT_CAND_COARSE = 1u << 0,  /* on the coarse grid (x0.5, x1, x2): exhaustive's grid */
     MXT_CAND_WIDEST = 1u << 1,  /* a kernel of the widest ISA, all the problem's threads */
     MXT_CAND_DEFAULT = 1u << 2, /* the default configuration (CLI.md) */
-    MXT_CAND_BASE = 1u << 3     /* the model's own sizing (factor 1 on every block) */
+    MXT_CAND_BASE = 1u << 3,    /* the model's own sizing (factor 1 on every block) */
+    MXT_CAND_OUTSIDE = 1u << 4  /* the default, outside the space the options asked for:
+                                   measured as a baseline, never the winner; ranked last */
 };
 
 struct mxt_candidate {
@@ -136,8 +138,8 @@ struct mxt_space_opts {
     enum mxt_isa isa;           /* MXT_ISA_AUTO: every ISA this CPU runs */
     int mr, nr;                 /* 0: every micro-kernel */
     int fixed_threads;          /* 1: candidates use exactly `threads` */
-    /* per registry index: the model's constants for that micro-kernel (fitted,
-     * or the tuner's prior: mxt_tuner_calibrations); NULL: the machine's own */
+    /* the model's constants per (micro-kernel, schedule), indexed by
+     * MXT_CALIB_INDEX (mxt_tuner_calibrations); NULL: the machine's own */
     const struct mxt_model_calib *calib;
 };
 
@@ -282,9 +284,15 @@ int mxt_tuner_create(struct mxt_db *db, const char *fingerprint, const struct mx
 void mxt_tuner_destroy(struct mxt_tuner *t);
 /* The tuner's model machine (uncalibrated; calibrations are per kernel). */
 const struct mxt_model_machine *mxt_tuner_machine(const struct mxt_tuner *t);
-/* Per registry index: the model's constants for that micro-kernel: the stored
- * fit (calibrated = 1), else a prior (eta0 scaled by the kernel's vector width
- * over the machine's widest, calibrated = 0). */
+/* The model's constants per (registry index k, schedule s) at MXT_CALIB_INDEX(k, s):
+ * the fit stored for that schedule and micro-kernel, else the fit of the
+ * micro-kernel over all schedules, else a prior (eta0 scaled by the kernel's
+ * vector width over the machine's widest); calibrated = 1 for a fit. Stored
+ * under the names "<micro-kernel>" and "<schedule>/<micro-kernel>"
+ * ("avx512_f32_32x12", "goto/avx512_f32_32x12"): the drivers differ in overheads
+ * the model does not spell out, so each pair gets its own efficiency. */
+#define MXT_CALIB_SCHEDS 5 /* enum mxt_schedule values; slot 0: all schedules */
+#define MXT_CALIB_INDEX(k, s) ((k)*MXT_CALIB_SCHEDS + (int)(s))
 const struct mxt_model_calib *mxt_tuner_calibrations(const struct mxt_tuner *t);
 
 /* The database's description of a GEMM problem the tuner measures
@@ -331,7 +339,7 @@ struct mxt_accuracy {
                                     each problem, averaged weighted by the problem's count */
     double spearman_pooled;      /* the same over all candidates at once */
     int problems;                /* problems with at least 3 candidates (for spearman) */
-    int calibrated_kernels;      /* micro-kernels with fitted constants */
+    int calibrated_kernels;      /* fitted (micro-kernel) and (schedule, micro-kernel) pairs */
     int censored;                /* measurements cut off at 3x the best (lower bounds), left out */
 };
 

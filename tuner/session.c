@@ -35,7 +35,7 @@ int mxt_tuner_create(struct mxt_db *db, const char *fingerprint, const struct mx
     t->db = db;
     mxt_strlcpy(t->fingerprint, fingerprint ? fingerprint : "", sizeof t->fingerprint);
     t->mm = *mm;
-    t->ncalib = mxt_kernels_count();
+    t->ncalib = mxt_kernels_count() * MXT_CALIB_SCHEDS;
     t->calib = calloc((size_t)t->ncalib + 1, sizeof *t->calib);
     if (!t->calib) {
         free(t);
@@ -240,7 +240,9 @@ static int evaluate(struct session *s, int c) {
     res->evals++;
     s->view.evals = res->evals;
     int b = s->view.best;
-    if (b < 0 || s->time[c] < s->time[b] * (1 - s->o->improve)) {
+    if (s->sp->c[c].flags & MXT_CAND_OUTSIDE) {
+        s->since++; /* a baseline only */
+    } else if (b < 0 || s->time[c] < s->time[b] * (1 - s->o->improve)) {
         s->view.best = c;
         s->since = 0;
         if (b >= 0) append_tag(tag, sizeof tag, "new best");
@@ -270,6 +272,7 @@ static int playoff(struct session *s) {
     }
     for (int c = 0; c < sp->n && nf < MAX_FINALISTS; c++) {
         if (!(s->time[c] > 0) || s->time[c] > s->time[b] * (1 + FINALIST_GAP)) continue;
+        if (sp->c[c].flags & MXT_CAND_OUTSIDE) continue;
         int dup = 0;
         for (int j = 0; j < nf; j++)
             dup |= fin[j] == c;
@@ -313,6 +316,7 @@ static int playoff(struct session *s) {
         s->time[c] = a.median;
         s->stats[c] = (struct stat4){a.median, mn, q2.median, q8.median, runs};
         if ((rc = store(s, c))) return rc;
+        if (sp->c[c].flags & MXT_CAND_OUTSIDE) continue;
         if (winner < 0 || s->time[c] < s->time[winner]) winner = c;
     }
     for (int i = 0; i < nf; i++) {

@@ -212,7 +212,7 @@ static int default_config(struct mxt_model_machine *mm, const struct mxt_model_c
         const struct mxt_kernel_info *e = mxt_kernels_get(i);
         if (e->isa == isa && e->dtype == pb->dtype) {
             k = e;
-            if (calib) mm->calib = calib[i];
+            if (calib) mm->calib = calib[MXT_CALIB_INDEX(i, MXT_SCHED_GOTO)];
         }
     }
     if (!k)
@@ -229,6 +229,18 @@ static int default_config(struct mxt_model_machine *mm, const struct mxt_model_c
     if ((rc = check_runnable(mm, pb, &c, pred))) return rc;
     *out = pred->config;
     return 0;
+}
+
+/* 1 when the options' space has the candidate's schedule, kernel and threads. */
+static int in_options(const struct mxt_space *sp, const struct mxt_candidate *x) {
+    int sched = 0, kern = 0, thr = 0;
+    for (int i = 0; i < sp->dim[MXT_DIM_SCHED]; i++)
+        sched |= sp->sched[i] == x->cfg.schedule;
+    for (int i = 0; i < sp->dim[MXT_DIM_KERNEL]; i++)
+        kern |= sp->kernel[i] == x->kernel;
+    for (int i = 0; i < sp->dim[MXT_DIM_THREADS]; i++)
+        thr |= sp->thread_count[i] == x->cfg.threads;
+    return sched && kern && thr;
 }
 
 /* Rank order: predicted time, then grid order (deterministic ties). */
@@ -314,9 +326,9 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     uint8_t co[MXT_NDIMS];
     for (int kk = 0; kk < nk; kk++) {
         const struct mxt_kernel_info *ki = mxt_kernels_get(sp->kernel[kk]);
-        w->calib = mm->calib;
-        if (o->calib) w->calib = o->calib[sp->kernel[kk]];
         for (int s = 0; s < ns; s++) {
+            w->calib =
+                o->calib ? o->calib[MXT_CALIB_INDEX(sp->kernel[kk], sp->sched[s])] : mm->calib;
             for (int t = 0; t < nt; t++) {
                 co[MXT_DIM_SCHED] = (uint8_t)s;
                 co[MXT_DIM_KERNEL] = (uint8_t)kk;
@@ -396,20 +408,23 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
                 x.kernel = i;
         size_t slot = 0;
         int d = hash_find(&h, c, &x, &slot);
-        if (d < 0) { /* outside the space the options left: measured as a baseline */
+        if (d < 0) { /* refused by the footprint rule, or outside the options' space */
             x.cfg.alpha = dp.config.alpha;
             x.predicted_s = dp.seconds;
             x.predicted_gflops = dp.gflops;
             x.bound = dp.bound;
             memset(x.coord, 0xff, sizeof x.coord);
-            x.flags = 0;
+            x.flags = in_options(sp, &x) ? 0 : MXT_CAND_OUTSIDE;
             d = n;
             order[n] = sp->grid_size;
             c[n++] = x;
         }
         c[d].flags |= MXT_CAND_DEFAULT;
     }
-    if (n == 0) {
+    int eligible = 0;
+    for (int i = 0; i < n; i++)
+        eligible += !(c[i].flags & MXT_CAND_OUTSIDE);
+    if (eligible == 0) {
         rc = mxt_error(MXT_EINVAL, "no legal candidate for %s %lldx%lldx%lld (%d refused: %s)",
                        mxt_dtype_name(pb->dtype), (long long)pb->m, (long long)pb->n,
                        (long long)pb->k, sp->n_illegal, sp->n_reasons ? sp->reasons[0].text : "?");
@@ -417,8 +432,9 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     }
 
     /* rank by the model */
-    for (int i = 0; i < n; i++)
-        perm[i] = (struct rank_key){c[i].predicted_s, order[i], i};
+    for (int i = 0; i < n; i++) /* a baseline outside the options' space ranks last */
+        perm[i] = (struct rank_key){(c[i].flags & MXT_CAND_OUTSIDE) ? INFINITY : c[i].predicted_s,
+                                    order[i], i};
     qsort(perm, (size_t)n, sizeof *perm, cmp_rank);
     sp->c = malloc((size_t)n * sizeof *sp->c);
     if (!sp->c) {

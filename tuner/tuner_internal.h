@@ -9,10 +9,11 @@ struct mxt_tuner {
     char fingerprint[40];
     struct mxt_model_machine mm; /* uncalibrated */
     int ncalib;
-    struct mxt_model_calib *calib; /* per registry index */
+    struct mxt_model_calib *calib; /* MXT_CALIB_INDEX(registry index, schedule) */
+    int n_fits;                    /* calibrations stored for this machine */
 };
 
-/* Load the stored calibration of every registry kernel into t->calib. */
+/* Load the stored calibrations of this machine into t->calib (priors elsewhere). */
 int mxt_tuner_load_calibration(struct mxt_tuner *t);
 
 #endif

@@ -60,6 +60,14 @@ int mxt_dgemm_ex(enum mxt_layout layout, enum mxt_trans transA, enum mxt_trans t
  * naming a registered micro-kernel, mc a multiple of mr, nc a multiple of nr,
  * no negative block, alpha finite and >= 0, threads in [0, MXT_MAX_THREADS].
  * Returns 0, MXT_EINVAL or MXT_EUNSUPPORTED with the reason. */
+/* Configurations are stored, printed and exported in the model's convention
+ * (CLI.md): for cake-nkm, mc is the block along M and nc each thread's slice of
+ * N. The kernels' NKM driver reads the two the other way round; this gives the
+ * form mxt_sgemm_ex / mxt_dgemm_ex take (other schedules are copied as they are;
+ * with all three blocks given, alpha is only a record and is cleared). in and
+ * out may be the same. */
+void mxt_gemm_config_from_model(const struct mxt_config *in, struct mxt_config *out);
+
 int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg);
 
 #define MXT_MAX_THREADS 1024

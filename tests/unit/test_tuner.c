@@ -600,3 +600,31 @@ MXT_TEST(measure_method_and_check) {
           MXT_ENOMEM);
     CHECK(strstr(mxt_last_error(), "GiB") != NULL);
 }
+
+MXT_TEST(default_outside_options_is_only_a_baseline) {
+    CHECK_EQ_INT(load_machine(), 0);
+    struct mxt_problem pb = {.op = MXT_OP_GEMM, .dtype = MXT_F32, .m = 256, .n = 256, .k = 256};
+    struct mxt_space_opts so = {.schedule = MXT_SCHED_CAKE, .only_schedule = 1};
+    struct mxt_space sp;
+    CHECK_EQ_INT(mxt_space_build(&g_mm, &pb, &so, &sp), 0);
+    CHECK_EQ_INT(sp.dflt, sp.n - 1); /* goto, outside the CAKE-only space: ranked last */
+    CHECK(sp.c[sp.dflt].flags & MXT_CAND_OUTSIDE);
+    CHECK(sp.c[0].cfg.schedule != MXT_SCHED_GOTO);
+    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    CHECK(tab != NULL);
+    for (int i = 0; i < sp.n; i++)
+        tab[i] = 1e-3;
+    tab[sp.dflt] = 0.5e-3; /* the fastest, yet not what was asked for */
+    struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 5;
+    o.playoff_rounds = 2;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK(r.dflt.seconds > 0); /* measured as the baseline */
+    CHECK(r.best.cand >= 0 && r.best.cand != sp.dflt);
+    CHECK_EQ_INT(sp.c[r.best.cand].cfg.schedule != MXT_SCHED_GOTO, 1);
+    free(tab);
+    mxt_space_release(&sp);
+}
