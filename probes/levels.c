@@ -5,9 +5,9 @@
  * force the curve non-decreasing (isotonic regression), split it into plateaus (each at least 3
  * points, each at least 1.3x slower than the one before), report as the
  * nominal size the transition midpoint -- where the curve crosses the
- * geometric mean of two neighbouring plateau latencies -- snapped to
- * {1, 1.25, 1.5, 1.75} x 2^k, and as the usable size the largest size still
- * within 10 % of the plateau's latency. */
+ * mean of two neighbouring plateau latencies -- snapped to
+ * {1, 1.25, 1.5, 1.75} x 2^k (preferring 2^k, then 1.5 x 2^k, when close), and as the usable size
+ * the largest size still within 10 % of the plateau's latency. */
 #include <math.h>
 #include <string.h>
 #include "probes.h"
@@ -18,15 +18,21 @@
 #define MIN_SPAN 1.5   /* a level's plateau spans at least 1.5x in size (the last may be cut) */
 #define MEMORY_NS 45.0 /* no cache level is this slow: beyond it is memory */
 
+/* Snap to {1, 1.25, 1.5, 1.75} x 2^k, nearest in log size, with a small
+ * preference for the sizes caches are usually built in: a whole power of two
+ * first, then 1.5 x 2^k (a measured midpoint wanders by a few per cent from run
+ * to run on a shared machine, and without the preference it flips between,
+ * say, 896 KiB and 1 MiB). */
 uint64_t mxt_snap_size(double bytes) {
     if (bytes <= 0) return 0;
     static const double steps[] = {1.0, 1.25, 1.5, 1.75, 2.0};
+    static const double penalty[] = {0.0, 0.06, 0.03, 0.06, 0.0};
     double k = floor(log2(bytes));
     double best = 0, best_d = 1e300;
     for (int e = -1; e <= 0; e++)
         for (size_t i = 0; i < MXT_ARRAY_LEN(steps); i++) {
             double v = steps[i] * pow(2.0, k + e);
-            double d = fabs(log(bytes / v));
+            double d = fabs(log(bytes / v)) + penalty[i];
             if (d < best_d) {
                 best_d = d;
                 best = v;
@@ -147,7 +153,8 @@ int mxt_levels_detect(const struct mxt_curve *c, int exclusive_llc, struct mxt_l
             usable = i;
         L->usable_bytes = (uint64_t)x[usable];
         if (k + 1 < np) {
-            double target = sqrt(p->level * pl[k + 1].level);
+            /* Halfway in latency between the two plateaus. */
+            double target = 0.5 * (p->level + pl[k + 1].level);
             double edge = crossing(x, y, p->last, pl[k + 1].first, target);
             L->edge_bytes = (uint64_t)edge;
             L->nominal_bytes = mxt_snap_size(edge);

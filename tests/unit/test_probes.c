@@ -269,3 +269,18 @@ MXT_TEST(replay_xeon_quick) {
 MXT_TEST(replay_xeon_default_run2) {
     check_xeon("xeon-emr-16c-kvm-default-run2.json");
 }
+
+/* Three default runs in a row on the Zen 5 guest: the same nominal L1 and L2
+ * (issue 2, point 4), though the L2 step's midpoint moved between 0.86 and 1.1 MiB. */
+MXT_TEST(replay_zen5_repeatability) {
+    static struct mxt_probe_curves cv;
+    for (int i = 1; i <= 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "zen5-guest-repeat%d.json", i);
+        CHECK_EQ_INT(load_curves(name, &cv), 0);
+        struct mxt_levels lv;
+        CHECK_EQ_INT(mxt_levels_detect(&cv.latency, 1, &lv), 0);
+        CHECK_EQ_INT(lv.level[0].nominal_bytes, 49152);
+        CHECK_EQ_INT(lv.level[1].nominal_bytes, 1048576);
+    }
+}
