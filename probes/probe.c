@@ -4,6 +4,7 @@
  * a machine profile whose every figure says where it came from. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <x86intrin.h>
 #include <omp.h>
@@ -155,6 +156,22 @@ static void reconcile_priors(struct mxt_machine *m, const struct mxt_levels *lv,
             }
         }
     }
+}
+
+/* How many measured levels disagree by more than 15 % with a size the OS or
+ * CPUID reported and the priors did not reject (another program on the same
+ * core -- a hyperthread sibling of this vCPU -- can take part of L1 or L2 for a
+ * moment): a reason to sweep once more. */
+static int disagrees_with_priors(const struct mxt_machine *m, const struct mxt_levels *lv) {
+    int n = 0;
+    for (int k = 0; k < lv->n_cache && k < 2; k++) {
+        const struct mxt_cache *p = mxt_machine_cache(m, k + 1);
+        if (!p || p->confidence <= 0 || !p->size_bytes || !lv->level[k].nominal_bytes) continue;
+        double rel = fabs((double)lv->level[k].nominal_bytes - (double)p->size_bytes) /
+                     (double)p->size_bytes;
+        if (rel > 0.15) n++;
+    }
+    return n;
 }
 
 /* Warnings of the priors that the measurement has answered ("every reported
@@ -377,7 +394,7 @@ int mxt_probe_run(const struct mxt_probe_opts *o, struct mxt_machine *m,
     say(o, "clock", 0);
     {
         volatile double x = 1.0;
-        double until = mxt_clock_monotonic(NULL) + (o->mode == MXT_PROBE_QUICK ? 0.2 : 0.3);
+        double until = mxt_clock_monotonic(NULL) + (o->mode == MXT_PROBE_QUICK ? 0.1 : 0.3);
         while (mxt_clock_monotonic(NULL) < until && !mxt_interrupted)
             noise_kernel((void *)&x, 100000);
     }
@@ -414,14 +431,32 @@ int mxt_probe_run(const struct mxt_probe_opts *o, struct mxt_machine *m,
     rc = mxt_levels_detect(&cv->latency, exclusive, &lv);
     if (rc == 0 && lv.n_cache >= 1) {
         double l1c = lv.level[0].plateau_ns * ghz;
-        if (l1c < 3 || l1c > 6) rc = MXT_EMEASURE;
+        if (l1c < 3 || l1c > 6 || disagrees_with_priors(m, &lv)) rc = MXT_EMEASURE;
     }
     if (rc) { /* self-check failed: once more with more repetitions */
         say(o, "latency sweep (again)", 0);
         struct mxt_harness h2 = h;
         h2.repeats = h.repeats * 2 + 1;
-        if ((rc = run_latency(o, mp, &h2, sweep_max, &cv->latency))) return rc;
-        if ((rc = mxt_levels_detect(&cv->latency, exclusive, &lv))) return rc;
+        struct mxt_curve *first = malloc(sizeof *first);
+        if (first) *first = cv->latency;
+        struct mxt_levels lv1 = lv;
+        int rc1 = rc;
+        if ((rc = run_latency(o, mp, &h2, sweep_max, &cv->latency))) {
+            free(first);
+            return rc;
+        }
+        rc = mxt_levels_detect(&cv->latency, exclusive, &lv);
+        /* Keep the second sweep unless the first one detected levels and the
+         * second agrees worse with the surviving priors. */
+        if (first && (rc || (rc1 == MXT_EMEASURE && lv1.n_cache >= 1 &&
+                             disagrees_with_priors(m, &lv) > disagrees_with_priors(m, &lv1) &&
+                             !disagrees_with_priors(m, &lv1)))) {
+            cv->latency = *first;
+            lv = lv1;
+            rc = 0;
+        }
+        free(first);
+        if (rc) return rc;
         for (int k = 0; k < lv.n_cache; k++)
             lv.level[k].confidence *= 0.7;
         double l1c = lv.level[0].plateau_ns * ghz;
