@@ -2,4 +2,6 @@
  * archives linked whole; this file only carries the version string. */
 #include "mxtune/mxtune.h"
 
-const char *mxt_version(void) { return MXT_VERSION; }
+const char *mxt_version(void) {
+    return MXT_VERSION;
+}
