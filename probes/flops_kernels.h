@@ -43,10 +43,10 @@ int mxt_fma_sets_avx512(const struct mxt_fma_set **sets);
             _Pragma("GCC unroll 4") for (int u = 0; u < MXT_FMA_UNROLL; u++) {                     \
                 MXT_FMA_STEP(0)                                                                    \
                 MXT_FMA_STEP(1)                                                                    \
-                MXT_FMA_STEP(2) MXT_FMA_STEP(3) MXT_FMA_STEP(4) MXT_FMA_STEP(5) MXT_FMA_STEP(6)    \
-                    MXT_FMA_STEP(7) MXT_FMA_STEP(8) MXT_FMA_STEP(9) MXT_FMA_STEP(10)               \
-                        MXT_FMA_STEP(11) MXT_FMA_STEP(12) MXT_FMA_STEP(13) MXT_FMA_STEP(14)        \
-                            MXT_FMA_STEP(15)                                                       \
+                MXT_FMA_STEP(2)                                                                    \
+                MXT_FMA_STEP(3) MXT_FMA_STEP(4) MXT_FMA_STEP(5) MXT_FMA_STEP(6) MXT_FMA_STEP(7)    \
+                    MXT_FMA_STEP(8) MXT_FMA_STEP(9) MXT_FMA_STEP(10) MXT_FMA_STEP(11)              \
+                        MXT_FMA_STEP(12) MXT_FMA_STEP(13) MXT_FMA_STEP(14) MXT_FMA_STEP(15)        \
             }                                                                                      \
         }                                                                                          \
         a0 = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));                    \

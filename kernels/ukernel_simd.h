@@ -1,0 +1,100 @@
+/* The body of every SIMD micro-kernel (kernels/), written once over a small set
+ * of vector operations. An ISA header (ukernel_<isa>_<dtype>.h) defines them --
+ * MXT_SIMD_V (vector type), MXT_SIMD_E (element type), MXT_SIMD_W (lanes),
+ * MXT_SIMD_LOAD/LOADU/STOREU/SET1/FMA/MUL/ZERO -- and each kernel file defines
+ * MXT_UKR_MV (vectors per column, mr = W * MV), MXT_UKR_NR and MXT_UKR_NAME.
+ * Broadcast-FMA register blocking: all MV x NR accumulators live in registers for
+ * the whole k loop; A comes as aligned vectors, B as broadcasts. */
+#include <immintrin.h>
+#include "mxt_kernels.h"
+
+#if !defined(MXT_SIMD_V) || !defined(MXT_SIMD_E) || !defined(MXT_SIMD_W)
+#error "include an ukernel_<isa>_<dtype>.h header, not this body"
+#endif
+#if !defined(MXT_UKR_MV) || !defined(MXT_UKR_NR) || !defined(MXT_UKR_NAME)
+#error "define MXT_UKR_MV, MXT_UKR_NR and MXT_UKR_NAME before including this body"
+#endif
+
+#define MXT_UKR_MR (MXT_SIMD_W * MXT_UKR_MV)
+
+/* One rank-1 update acc += a[0:mr] * b[0:nr], plus a prefetch of the A lines needed
+ * MXT_UKR_PF_STEPS updates later (the packed A micro-panel streams from L2; the B
+ * micro-panel stays in L1). The loops have constant trip counts and are fully
+ * unrolled, so the accumulator array is scalarized into registers. */
+#define MXT_UKR_STEP(a_, b_)                                                                       \
+    do {                                                                                           \
+        MXT_SIMD_V av_[MXT_UKR_MV];                                                                \
+        MXT_UNROLL for (int i_ = 0; i_ < MXT_UKR_MV; i_++) {                                       \
+            av_[i_] = MXT_SIMD_LOAD((a_) + MXT_SIMD_W * i_);                                       \
+            _mm_prefetch((const char *)((a_) + MXT_UKR_PF_STEPS * MXT_UKR_MR + MXT_SIMD_W * i_),   \
+                         _MM_HINT_T0);                                                             \
+        }                                                                                          \
+        MXT_UNROLL for (int j_ = 0; j_ < MXT_UKR_NR; j_++) {                                       \
+            const MXT_SIMD_V bj_ = MXT_SIMD_SET1((b_)[j_]);                                        \
+            MXT_UNROLL for (int i_ = 0; i_ < MXT_UKR_MV; i_++) acc[i_][j_] =                       \
+                MXT_SIMD_FMA(av_[i_], bj_, acc[i_][j_]);                                           \
+        }                                                                                          \
+    } while (0)
+
+void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *restrict b,
+                  MXT_SIMD_E *restrict c, int64_t ldc, MXT_SIMD_E alpha, MXT_SIMD_E beta) {
+    MXT_SIMD_V acc[MXT_UKR_MV][MXT_UKR_NR];
+    MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
+        MXT_UNROLL for (int i = 0; i < MXT_UKR_MV; i++) acc[i][j] = MXT_SIMD_ZERO();
+    }
+    /* Ask for the C tile now so that it is in L1 when the k loop ends. */
+    MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
+        _mm_prefetch((const char *)(c + j * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + j * ldc + MXT_UKR_MR - 1), _MM_HINT_T0);
+    }
+    int64_t p = 0;
+    for (; p + 4 <= k; p += 4) {
+        MXT_UKR_STEP(a, b);
+        MXT_UKR_STEP(a + MXT_UKR_MR, b + MXT_UKR_NR);
+        MXT_UKR_STEP(a + 2 * MXT_UKR_MR, b + 2 * MXT_UKR_NR);
+        MXT_UKR_STEP(a + 3 * MXT_UKR_MR, b + 3 * MXT_UKR_NR);
+        a += 4 * MXT_UKR_MR;
+        b += 4 * MXT_UKR_NR;
+    }
+    for (; p < k; p++) {
+        MXT_UKR_STEP(a, b);
+        a += MXT_UKR_MR;
+        b += MXT_UKR_NR;
+    }
+    const MXT_SIMD_V va = MXT_SIMD_SET1(alpha);
+    if (beta == 0) { /* C is not read: NaN or Inf in C must not survive */
+        MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
+            MXT_UNROLL for (int i = 0; i < MXT_UKR_MV; i++)
+                MXT_SIMD_STOREU(c + j * ldc + MXT_SIMD_W * i, MXT_SIMD_MUL(va, acc[i][j]));
+        }
+    } else if (beta == 1) {
+        MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
+            MXT_UNROLL for (int i = 0; i < MXT_UKR_MV; i++) {
+                MXT_SIMD_E *cp = c + j * ldc + MXT_SIMD_W * i;
+                MXT_SIMD_STOREU(cp, MXT_SIMD_FMA(va, acc[i][j], MXT_SIMD_LOADU(cp)));
+            }
+        }
+    } else {
+        const MXT_SIMD_V vb = MXT_SIMD_SET1(beta);
+        MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
+            MXT_UNROLL for (int i = 0; i < MXT_UKR_MV; i++) {
+                MXT_SIMD_E *cp = c + j * ldc + MXT_SIMD_W * i;
+                MXT_SIMD_STOREU(cp,
+                                MXT_SIMD_FMA(va, acc[i][j], MXT_SIMD_MUL(vb, MXT_SIMD_LOADU(cp))));
+            }
+        }
+    }
+}
+
+#undef MXT_UKR_STEP
+#undef MXT_UKR_MR
+#undef MXT_SIMD_V
+#undef MXT_SIMD_E
+#undef MXT_SIMD_W
+#undef MXT_SIMD_LOAD
+#undef MXT_SIMD_LOADU
+#undef MXT_SIMD_STOREU
+#undef MXT_SIMD_SET1
+#undef MXT_SIMD_FMA
+#undef MXT_SIMD_MUL
+#undef MXT_SIMD_ZERO
