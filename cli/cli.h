@@ -97,6 +97,11 @@ struct cli_config {
 };
 #define CLI_CONFIG_GIVEN(c, opt) (((c)->given >> ((opt)-CLI_OPT_DTYPE)) & 1u)
 
+/* -m, -n, -k (opt is 'm', 'n' or 'k'): a size in [1, MXT_MODEL_MAX_DIM] into *m,
+ * *n or *k, and the matching have flag set. 0 or MXT_EINVAL / MXT_ERANGE. */
+int cli_dim_option(int opt, const char *arg, int64_t *m, int64_t *n, int64_t *k, int *have_m,
+                   int *have_n, int *have_k);
+
 /* The flags' help lines, for the commands' usage texts. */
 extern const char cli_config_help[];
 void cli_config_init(struct cli_config *c);

@@ -81,3 +81,12 @@ struct cJSON *cli_config_json(const struct mxt_config *c) {
     cJSON_AddNumberToObject(o, "threads", c->threads);
     return o;
 }
+
+int cli_dim_option(int opt, const char *arg, int64_t *m, int64_t *n, int64_t *k, int *have_m,
+                   int *have_n, int *have_k) {
+    int64_t *dst = opt == 'm' ? m : opt == 'n' ? n : k;
+    int *have = opt == 'm' ? have_m : opt == 'n' ? have_n : have_k;
+    const char *name = opt == 'm' ? "-m" : opt == 'n' ? "-n" : "-k";
+    *have = 1;
+    return mxt_parse_i64(arg, 1, MXT_MODEL_MAX_DIM, name, dst);
+}

@@ -108,30 +108,8 @@ static cJSON *config_json(const struct mxt_config *c) {
     return o;
 }
 
-static cJSON *problem_json(const struct mxt_db_problem *p) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "op", p->op) ||
-        !cJSON_AddStringToObject(o, "dtype", mxt_dtype_name(p->dtype)) ||
-        !cJSON_AddNumberToObject(o, "m", (double)p->m) ||
-        !cJSON_AddNumberToObject(o, "n", (double)p->n) ||
-        !cJSON_AddNumberToObject(o, "k", (double)p->k) ||
-        !cJSON_AddNumberToObject(o, "batch", (double)p->batch) ||
-        !cJSON_AddNumberToObject(o, "rank", (double)p->rank) ||
-        !cJSON_AddNumberToObject(o, "density", p->density) ||
-        !cJSON_AddStringToObject(o, "spec", p->spec) ||
-        !cJSON_AddBoolToObject(o, "col_major", p->col_major) ||
-        !cJSON_AddBoolToObject(o, "trans_a", p->trans_a) ||
-        !cJSON_AddBoolToObject(o, "trans_b", p->trans_b) ||
-        !cJSON_AddBoolToObject(o, "beta_zero", p->beta_zero) ||
-        !cJSON_AddNumberToObject(o, "threads", p->threads)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
 static int add_tuned_json(const struct mxt_db_tuned *t, void *ctx) {
-    cJSON *o = cJSON_CreateObject(), *p = problem_json(&t->problem),
+    cJSON *o = cJSON_CreateObject(), *p = mxt_db_problem_json(&t->problem),
           *c = config_json(&t->best.config);
     cJSON *prov = cJSON_Parse(t->provenance);
     if (!o || !p || !c || !cJSON_AddItemToArray(ctx, o)) goto fail;

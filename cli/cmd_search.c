@@ -138,16 +138,9 @@ static int parse(int argc, char **argv, struct opts *o) {
             usage(stdout);
             return -1;
         case 'm':
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "-m", &o->m);
-            o->have_m = 1;
-            break;
         case 'n':
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "-n", &o->n);
-            o->have_n = 1;
-            break;
         case 'k':
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "-k", &o->k);
-            o->have_k = 1;
+            rc = cli_dim_option(c, optarg, &o->m, &o->n, &o->k, &o->have_m, &o->have_n, &o->have_k);
             break;
         case OPT_OP:
             rc = mxt_op_parse(optarg, &op);

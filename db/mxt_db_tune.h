@@ -64,6 +64,11 @@ struct mxt_db_measurement {
     char compiler[48];       /* read back: filled by the db when stored ("gcc 12.2.0") */
 };
 
+/* A problem as the JSON object of the export format (mxtune.db_export/1):
+ * one key per typed column. NULL when out of memory; the caller deletes it. */
+struct cJSON;
+struct cJSON *mxt_db_problem_json(const struct mxt_db_problem *p);
+
 /* The problem's id; creates the row when create != 0 (else MXT_ENOTFOUND). */
 int mxt_db_problem_id(struct mxt_db *db, const struct mxt_db_problem *p, int create, int64_t *id);
 

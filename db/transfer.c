@@ -23,7 +23,7 @@ static int oom(void) {
 
 /* ---- export ---- */
 
-static cJSON *problem_json(const struct mxt_db_problem *p) {
+cJSON *mxt_db_problem_json(const struct mxt_db_problem *p) {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "op", p->op) ||
         !cJSON_AddStringToObject(o, "dtype", mxt_dtype_name(p->dtype)) ||
@@ -76,7 +76,7 @@ static int add_stored_json(struct mxt_db *db, cJSON *o, const char *name, const 
 
 static int export_measurement(const struct mxt_db_problem *p, const struct mxt_db_measurement *m,
                               void *ctx) {
-    cJSON *arr = ctx, *o = cJSON_CreateObject(), *pj = problem_json(p),
+    cJSON *arr = ctx, *o = cJSON_CreateObject(), *pj = mxt_db_problem_json(p),
           *cj = config_json(&m->config);
     char seed[24];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
@@ -114,7 +114,7 @@ struct tuned_export {
 
 static int export_tuned(const struct mxt_db_tuned *t, void *ctx) {
     struct tuned_export *x = ctx;
-    cJSON *o = cJSON_CreateObject(), *pj = problem_json(&t->problem),
+    cJSON *o = cJSON_CreateObject(), *pj = mxt_db_problem_json(&t->problem),
           *cj = config_json(&t->best.config);
     int rc = 0;
     if (!o || !pj || !cj) goto fail;

@@ -26,6 +26,8 @@ struct mxt_fma_set {
 int mxt_fma_sets_avx2(const struct mxt_fma_set **sets);
 int mxt_fma_sets_avx512(const struct mxt_fma_set **sets);
 
+/* clang-format off: its layout of this macro is not stable from run to run */
+// clang-format off
 /* Body generator: VT vector type, SET1, FMA intrinsic, ST store, ET element. */
 #define MXT_FMA_STEP(k)                                                                            \
     if (N > k) a##k = FMA(a##k, b, c);
@@ -44,9 +46,11 @@ int mxt_fma_sets_avx512(const struct mxt_fma_set **sets);
                 MXT_FMA_STEP(0)                                                                    \
                 MXT_FMA_STEP(1)                                                                    \
                 MXT_FMA_STEP(2)                                                                    \
-                MXT_FMA_STEP(3) MXT_FMA_STEP(4) MXT_FMA_STEP(5) MXT_FMA_STEP(6) MXT_FMA_STEP(7)    \
-                    MXT_FMA_STEP(8) MXT_FMA_STEP(9) MXT_FMA_STEP(10) MXT_FMA_STEP(11)              \
-                        MXT_FMA_STEP(12) MXT_FMA_STEP(13) MXT_FMA_STEP(14) MXT_FMA_STEP(15)        \
+                MXT_FMA_STEP(3)                                                                    \
+                MXT_FMA_STEP(4)                                                                    \
+                MXT_FMA_STEP(5) MXT_FMA_STEP(6) MXT_FMA_STEP(7) MXT_FMA_STEP(8) MXT_FMA_STEP(9)    \
+                    MXT_FMA_STEP(10) MXT_FMA_STEP(11) MXT_FMA_STEP(12) MXT_FMA_STEP(13)            \
+                        MXT_FMA_STEP(14) MXT_FMA_STEP(15)                                          \
             }                                                                                      \
         }                                                                                          \
         a0 = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));                    \
@@ -54,6 +58,7 @@ int mxt_fma_sets_avx512(const struct mxt_fma_set **sets);
         STORE((ET *)sink, ADD(a0, a8));                                                            \
     }
 
+// clang-format on
 #define MXT_FMA_WRAP(NAME, n)                                                                      \
     static void NAME##_##n(void *sink, uint64_t iters) {                                           \
         NAME##_body(sink, iters, n);                                                               \
