@@ -25,22 +25,31 @@
 # The peers' harness (bench/peers/gemm_peers.c) is built here into a temporary
 # directory; packages that are missing are installed (apt-get; sudo when not root).
 #
-# usage: bench/gemm_vs_peers.sh [--quick] [--pairs N] [--threads "1 2"]
+# usage: bench/gemm_vs_peers.sh [--quick | --scaling] [--pairs N] [--threads "1 2"]
 #                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
 #                               [--config default|model]
 #   --quick    4 shapes, 3 pairs (a few minutes); default all 7 shapes, 5 pairs
+#   --scaling  multi-core scaling (issue 4, item 3): f32 4096^3 at 1, 2, 4, 8, 16
+#              threads (those up to this machine's CPU count), 3 pairs; each row
+#              also prints the model's DRAM bandwidth demand for the configuration
+#              mxtune ran and for CAKE at that thread count (`mxtune model`), and
+#              the target at the largest thread count: >= 0.9x BLIS
 #   --config   mxtune's configuration: default (gemm_run's fallbacks: goto, widest
 #              ISA, first micro-kernel; the default) or model (the configuration
 #              `mxtune model` picks for the shape, dtype and threads)
+# environment: PEERS_DIR, a directory with gemm_openblas and gemm_blis built from
+#   bench/peers/gemm_peers.c elsewhere (for a machine without a network): then
+#   nothing is installed or built, and build/ must hold gemm_run and mxtune.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SHAPES_ALL="512x512x512 2048x2048x2048 4096x4096x4096 4096x4096x64 4096x4096x128 4096x4096x256 8192x1024x1024"
 SHAPES_QUICK="2048x2048x2048 4096x4096x64 4096x4096x256 8192x1024x1024"
-PAIRS="" SHAPES="" THREADS="1 2" DTYPES="f32 f64" QUICK=0 CONFIG=default
+PAIRS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
+        --scaling) SCALING=1 ;;
         --pairs) PAIRS=$2; shift ;;
         --threads) THREADS=$2; shift ;;
         --dtypes) DTYPES=$2; shift ;;
@@ -52,56 +61,68 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$CONFIG" = default ] || [ "$CONFIG" = model ] || { echo "gemm_vs_peers: --config default|model" >&2; exit 2; }
-if [ "$QUICK" = 1 ]; then
+NPROC=$(nproc)
+if [ "$SCALING" = 1 ]; then
+    st=""
+    for p in 1 2 4 8 16; do [ "$p" -le "$NPROC" ] && st="$st $p"; done
+    : "${PAIRS:=3}" "${SHAPES:=4096x4096x4096}" "${THREADS:=${st# }}" "${DTYPES:=f32}"
+elif [ "$QUICK" = 1 ]; then
     : "${PAIRS:=3}" "${SHAPES:=$SHAPES_QUICK}"
 else
     : "${PAIRS:=5}" "${SHAPES:=$SHAPES_ALL}"
 fi
+: "${THREADS:=1 2}" "${DTYPES:=f32 f64}"
+MAXTHR=$(printf "%s\n" $THREADS | sort -n | tail -1)
 
-# --- peers installed? -------------------------------------------------------
-SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-need=""
-installed libopenblas-dev || installed libopenblas0-pthread || need="$need libopenblas-dev"
-installed libblis-dev || need="$need libblis-dev"
-command -v cc >/dev/null || need="$need gcc"
-command -v jq >/dev/null || need="$need jq"
-if [ -n "$need" ]; then
-    echo "installing:$need" >&2
-    # shellcheck disable=SC2086 # $need is a list of package names
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
-fi
-GR=build/bench/gemm_run MXT=build/mxtune
-if [ ! -x "$GR" ] || [ ! -x "$MXT" ]; then make build >&2; fi
-
-# --- build the peers' harness -----------------------------------------------
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-TRIPLET=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-# A threaded variant of each (a serial one cannot run 2 threads).
-pick_variant() { # prefix -> first of openmp, pthread, serial with a library
-    for v in openmp pthread serial; do
-        for l in "/usr/lib/$TRIPLET/$1-$v/lib$2.so" "/usr/lib/$TRIPLET/$1-$v/lib$2.so.0"; do
-            [ -e "$l" ] && { echo "$v $l"; return 0; }
+GR=build/bench/gemm_run MXT=build/mxtune
+if [ -n "${PEERS_DIR:-}" ]; then
+    cp "$PEERS_DIR/gemm_openblas" "$PEERS_DIR/gemm_blis" "$TMP/"
+    OBLIB="(prebuilt $PEERS_DIR/gemm_openblas)" BLLIB="(prebuilt $PEERS_DIR/gemm_blis)"
+else
+    # --- peers installed? -------------------------------------------------------
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+    need=""
+    installed libopenblas-dev || installed libopenblas0-pthread || need="$need libopenblas-dev"
+    installed libblis-dev || need="$need libblis-dev"
+    command -v cc >/dev/null || need="$need gcc"
+    command -v jq >/dev/null || need="$need jq"
+    if [ -n "$need" ]; then
+        echo "installing:$need" >&2
+        # shellcheck disable=SC2086 # $need is a list of package names
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
+    fi
+    if [ ! -x "$GR" ] || [ ! -x "$MXT" ]; then make build >&2; fi
+
+    # --- build the peers' harness -----------------------------------------------
+    TRIPLET=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+    # A threaded variant of each (a serial one cannot run 2 threads).
+    pick_variant() { # prefix -> first of openmp, pthread, serial with a library
+        for v in openmp pthread serial; do
+            for l in "/usr/lib/$TRIPLET/$1-$v/lib$2.so" "/usr/lib/$TRIPLET/$1-$v/lib$2.so.0"; do
+                [ -e "$l" ] && { echo "$v $l"; return 0; }
+            done
         done
-    done
-    return 1
-}
-read -r OBV OBLIB < <(pick_variant openblas openblas) || { echo "no OpenBLAS library found" >&2; exit 1; }
-read -r BLV BLLIB < <(pick_variant blis blis) || { echo "no BLIS library found" >&2; exit 1; }
-if [ ! -e "/usr/include/$TRIPLET/openblas-$OBV/cblas.h" ]; then # libopenblas0-* without headers
-    echo "installing libopenblas-dev (headers)" >&2
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev >&2
-    read -r OBV OBLIB < <(pick_variant openblas openblas)
+        return 1
+    }
+    read -r OBV OBLIB < <(pick_variant openblas openblas) || { echo "no OpenBLAS library found" >&2; exit 1; }
+    read -r BLV BLLIB < <(pick_variant blis blis) || { echo "no BLIS library found" >&2; exit 1; }
+    if [ ! -e "/usr/include/$TRIPLET/openblas-$OBV/cblas.h" ]; then # libopenblas0-* without headers
+        echo "installing libopenblas-dev (headers)" >&2
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev >&2
+        read -r OBV OBLIB < <(pick_variant openblas openblas)
+    fi
+    CFLAGS=(-O2 -std=c11 -Wall -Wextra)
+    cc "${CFLAGS[@]}" -DPEER_OPENBLAS -isystem "/usr/include/$TRIPLET/openblas-$OBV" \
+        bench/peers/gemm_peers.c -o "$TMP/gemm_openblas" "$OBLIB" -Wl,-rpath,"$(dirname "$OBLIB")"
+    OMPFLAG=()
+    [ "$BLV" = openmp ] && OMPFLAG=(-fopenmp)
+    cc "${CFLAGS[@]}" -DPEER_BLIS -isystem "/usr/include/$TRIPLET/blis-$BLV" \
+        bench/peers/gemm_peers.c -o "$TMP/gemm_blis" "$BLLIB" -Wl,-rpath,"$(dirname "$BLLIB")" \
+        "${OMPFLAG[@]}" -lm -lpthread
 fi
-CFLAGS=(-O2 -std=c11 -Wall -Wextra)
-cc "${CFLAGS[@]}" -DPEER_OPENBLAS -isystem "/usr/include/$TRIPLET/openblas-$OBV" \
-    bench/peers/gemm_peers.c -o "$TMP/gemm_openblas" "$OBLIB" -Wl,-rpath,"$(dirname "$OBLIB")"
-OMPFLAG=()
-[ "$BLV" = openmp ] && OMPFLAG=(-fopenmp)
-cc "${CFLAGS[@]}" -DPEER_BLIS -isystem "/usr/include/$TRIPLET/blis-$BLV" \
-    bench/peers/gemm_peers.c -o "$TMP/gemm_blis" "$BLLIB" -Wl,-rpath,"$(dirname "$BLLIB")" \
-    "${OMPFLAG[@]}" -lm -lpthread
 OB=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$TMP/gemm_openblas")
 
 # --- small helpers ----------------------------------------------------------
@@ -112,7 +133,6 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else p
 # timed calls per process: about 2e10 flops' worth, 3 to 30
 reps_for() { awk -v f="$1" 'BEGIN { r = int(2e10 / f); if (r < 3) r = 3; if (r > 30) r = 30; print r }'; }
 
-NPROC=$(nproc)
 echo "# gemm_vs_peers: $(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $NPROC CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- what each peer runs ----------------------------------------------------
@@ -197,6 +217,18 @@ mxt_args() { # dtype threads m n k -> gemm_run configuration flags
     fi
 }
 
+# --scaling: the model's DRAM demand (GB/s) and predicted GFLOP/s for the configuration
+# mxtune ran, and for CAKE (the I/O rule's pick) at the same thread count.
+model_dram() { # dtype threads m n k [gemm_run configuration flags...]
+    local dt=$1 p=$2 m=$3 n=$4 k=$5
+    shift 5
+    "$MXT" model --op gemm -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" "$@" --json 2>/dev/null |
+        jq -r '"\(.required_dram_GBps * 100 | round / 100) GB/s \(.predicted_gflops | round) GF/s"' || echo "n/a"
+}
+if [ "$SCALING" = 1 ]; then
+    echo "# model columns: the model's DRAM traffic / predicted time (GB/s it needs) and predicted GFLOP/s,"
+    echo "# for what mxtune ran (its schedule and blocks) and for CAKE with the model's own blocks"
+fi
 printf "%-4s %-3s %-16s %9s %9s %9s  %-19s %-19s %-9s %6s  %-32s %s\n" type thr "M x N x K" mxtune openblas blis \
     "mxt/openblas" "mxt/blis" "best/best" "%peak" target "mxtune ran"
 fails=0 checked=0
@@ -224,7 +256,13 @@ for dt in $DTYPES; do
             rom=$(printf "%.2f" "$(med "${ro[@]}")") rbm=$(printf "%.2f" "$(med "${rb[@]}")")
             pct=$(awk -v g="$mm" -v p="$pk" 'BEGIN {printf "%.0f", 100 * g / p}')
             target="" verdict=""
-            if [ "$m$n$k" = 204820482048 ]; then
+            if [ "$SCALING" = 1 ]; then
+                if [ "$p" = "$MAXTHR" ]; then
+                    target=">=0.9x BLIS at ${p}t"
+                    ok=$(awk -v r="$rbm" 'BEGIN {print (r >= 0.9) ? "met" : "MISSED"}')
+                    verdict=" $ok"
+                fi
+            elif [ "$m$n$k" = 204820482048 ]; then
                 target=">=0.95x OB, >=90% peak"
                 ok=$(awk -v r="$rom" -v q="$pct" 'BEGIN {print (r >= 0.95 && q >= 90) ? "met" : "MISSED"}')
                 verdict=" $ok"
@@ -242,6 +280,12 @@ for dt in $DTYPES; do
             bestbest=$(awk -v a="$bb" -v b="$bo" -v c="$bl" 'BEGIN {printf "%.2f/%.2f", a / b, a / c}')
             printf "%-4s %-3s %-16s %9.1f %9.1f %9.1f  %-19s %-19s %-9s %5s%%  %-32s %s\n" "$dt" "$p" "$shape" "$mm" "$mo" "$mb" \
                 "$rom [$(minmax "${ro[@]}")]" "$rbm [$(minmax "${rb[@]}")]" "$bestbest" "$pct" "$target$verdict" "$ran"
+            if [ "$SCALING" = 1 ]; then
+                read -r sch _ tile mc kc nc <<<"$ran"
+                ran_flags=(--schedule "$sch" --mr "${tile%x*}" --nr "${tile#*x}" --mc "${mc#mc=}" --kc "${kc#kc=}" --nc "${nc#nc=}")
+                printf "     model, %2s threads: mxtune's configuration %s; CAKE %s\n" "$p" \
+                    "$(model_dram "$dt" "$p" "$m" "$n" "$k" "${ran_flags[@]}")" "$(model_dram "$dt" "$p" "$m" "$n" "$k" --schedule cake)"
+            fi
         done
     done
 done

@@ -20,7 +20,8 @@
 # is divided by the 2 calls. Shapes have M a multiple of mr and N of nr, so the
 # packing routines never call libc's memset for padding (libc is not counted).
 #
-# usage: bench/model_vs_cachegrind.sh [--quick] [--keep DIR]
+# usage: [MXT_BUILD=DIR] bench/model_vs_cachegrind.sh [--quick] [--keep DIR]
+#   MXT_BUILD  the build directory holding mxtune and bench/gemm_run (default build)
 #   --quick   4 configurations instead of 8
 #   --keep D  keep the cachegrind output files in D
 set -euo pipefail
@@ -44,7 +45,8 @@ if [ -n "$need" ]; then
     # shellcheck disable=SC2086 # $need is a list of package names
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need >&2
 fi
-GR=build/bench/gemm_run MXT=build/mxtune KLIB=build/kernels/libmxt_kernels.a
+BUILD=${MXT_BUILD:-build} # the build directory to use (default: make build's)
+GR=$BUILD/bench/gemm_run MXT=$BUILD/mxtune KLIB=$BUILD/kernels/libmxt_kernels.a
 if [ ! -x "$GR" ] || [ ! -x "$MXT" ] || [[ "$("$GR" --help 2>&1 || true)" != *--flush* ]]; then
     make build >&2
 fi
@@ -129,7 +131,7 @@ echo "# model (mxtune model --machine, bytes_per_level / ${LINE} B) vs cachegrin
 echo "# simulated: L1 $L1G, L2 $L2G, L3 $L3G (size,ways,line); one thread, MXT_ISA=avx2"
 echo "# one cold GEMM call (gemm_run --flush $FLUSH; misses = reads + writes, kernels' functions only)"
 echo "# ratio = model / cachegrind; target 0.80 .. 1.20. 'of which packing': cachegrind's misses in the"
-echo "# packing routines (the model counts packing only into DRAM, for CAKE: 2(MK+KN) elements)"
+echo "# packing routines (the model counts the packing pass at every level: CAKE 2(MK+KN) elements)"
 printf "%-9s %-4s %-15s %-24s %-9s %10s %10s %6s %10s   %s\n" schedule type "M x N x K" "mr x nr, mc kc nc" level model cachegrind ratio "(packing)" "other run"
 within=0 total=0
 for row in "${CONFIGS[@]}"; do

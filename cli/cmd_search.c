@@ -1,5 +1,5 @@
-/* `mxtune search` and `mxtune model accuracy` (cli/): tune GEMM problems with the
- * tuner, then calibrate the model and report its accuracy. Progress on stderr; a
+/* `mxtune search` and `mxtune model accuracy` (cli/): tune gemm, spmm and low-rank
+ * problems with the tuner, then calibrate the model and report its accuracy. Progress on stderr; a
  * table or one mxtune.search/1 (mxtune.accuracy/1) document on stdout. */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -14,56 +14,68 @@
 #include "mxt_tuner.h"
 #include "mxtune/machine.h"
 #include "mxtune/model.h"
+#include "mxtune/sparse.h"
 
 static const char *const cmd = "search";
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: mxtune search --op gemm [-m M -n N -k K | --shapes FILE] [options]\n"
-            "\n"
-            "Tune GEMM on this machine: the model ranks every legal configuration (schedule,\n"
-            "micro-kernel, mc/kc/nc, threads), a strategy picks which to measure, every\n"
-            "measurement is stored as it lands and the winner is stored per problem. The model's\n"
-            "first choice and the default configuration (goto, Low et al. sizing, the widest\n"
-            "micro-kernel) are always measured first. Running the same search again resumes:\n"
-            "stored candidates are not measured again. Without sizes or --shapes, a built-in\n"
-            "set of ML layer shapes is tuned (docs/tuner.md). Needs 'mxtune probe' first.\n"
-            "\n"
-            "  --op gemm           the operation (only gemm has kernels to measure)\n"
-            "  -m M -n N -k K      one problem: C (M x N) = A (M x K) B (K x N)\n"
-            "  --shapes FILE       problems, one 'M N K [dtype]' per line, '#' comments;\n"
-            "                      they share the budget\n"
-            "  --strategy S        anneal (default: simulated annealing from the model's best),\n"
-            "                      model (the model's top-k), random, exhaustive (the pruned\n"
-            "                      grid: coarse blocks, widest ISA)\n"
-            "  --budget SECONDS    wall time for the whole run (default 40 s a problem, at most\n"
-            "                      150 s; none for exhaustive)\n"
-            "  --max-evals N       candidates evaluated per problem (default 32; none for\n"
-            "                      exhaustive)\n"
-            "  --patience N        stop a problem after N candidates without a new best\n"
-            "                      (default 14; none for exhaustive)\n"
-            "  --seed S            seed of the strategy and the operands (default 1; recorded)\n"
-            "  --dry-run           print the model's ranked candidates, measure nothing\n"
-            "  --limit N           candidates --dry-run prints (default 20)\n"
-            "  --rerun             measure again what is stored (default: resume)\n"
-            "  --no-wait           exit 1 at once if another process is measuring\n"
-            "  --lock-timeout S    how long to wait for that process (default 600 s)\n"
-            "  --min-time S        time each candidate at least this long (default 0.1 s)\n"
-            "  --flush             flush the caches before every timed run\n"
-            "  --dtype T           f32 (default) or f64 (problems without a dtype)\n"
-            "  --threads P         threads of the problem (default: all cores)\n"
-            "  --schedule S        search only this schedule (cake: the three CAKE orders)\n"
-            "  --isa ISA           search only this ISA's micro-kernels\n"
-            "  --mr R --nr C       search only this micro-kernel\n"
-            "  --json              one mxtune.search/1 document on stdout\n"
-            "  --db PATH           the database (default $MXTUNE_DB, else\n"
-            "                      $XDG_DATA_HOME/mxtune/mxtune.db)\n"
-            "  -h, --help          this text\n"
-            "\n"
-            "Noise policy: a candidate replaces the best only when at least 2 %% faster; a new\n"
-            "best more than 10 %% ahead is measured again; a candidate is stopped once it ran\n"
-            "3x the best time; the finalists are measured again in turns at the end.\n"
-            "Ctrl-C keeps every stored measurement, prints the best so far and exits 130.\n");
+    fprintf(
+        f, "usage: mxtune search [--op gemm] [-m M -n N -k K | --shapes FILE] [options]\n"
+           "       mxtune search --op spmm --density D (-m M -n N -k K | --shapes FILE) [options]\n"
+           "       mxtune search --op lowrank --rank R (-m M -n N -k K | --shapes FILE) [options]\n"
+           "\n"
+           "Tune an operation on this machine: the model ranks every legal configuration\n"
+           "(schedule, micro-kernel, mc/kc/nc, threads), a strategy picks which to measure,\n"
+           "every measurement is stored as it lands and the winner is stored per problem. The\n"
+           "model's first choice and the default configuration (gemm and lowrank: goto, Low et\n"
+           "al. sizing, the widest micro-kernel; spmm: what mxt_spmm runs without a\n"
+           "configuration) are always measured first. Running the same search again resumes:\n"
+           "stored candidates are not measured again. Without sizes or --shapes, a built-in\n"
+           "set of ML layer shapes is tuned (gemm only; docs/tuner.md). Needs 'mxtune probe'.\n"
+           "\n"
+           "  --op OP             gemm (default; f32 or f64), spmm (Rosko sparse A times dense\n"
+           "                      B, f32: cake-kmn, Rosko tile mr x nr, mc/kc/nc, threads) or\n"
+           "                      lowrank (Y = (U V) X, U M x R, V R x K, X K x N: the GEMM\n"
+           "                      configuration of both stages, in the order mxt_lowrank_gemm\n"
+           "                      picks by flops)\n"
+           "  -m M -n N -k K      one problem: C (M x N) = A (M x K) B (K x N)\n"
+           "  --density D         spmm (required): density of A, in (0, 1]; A is random with\n"
+           "                      that density from --seed\n"
+           "  --rank R            lowrank (required): the rank, in [1, min(M, K)]\n"
+           "  --shapes FILE       problems, one 'M N K [dtype]' per line, '#' comments;\n"
+           "                      they share the budget (spmm, lowrank: --density, --rank\n"
+           "                      apply to every line)\n"
+           "  --strategy S        anneal (default: simulated annealing from the model's best),\n"
+           "                      model (the model's top-k), random, exhaustive (the pruned\n"
+           "                      grid: coarse blocks, widest ISA)\n"
+           "  --budget SECONDS    wall time for the whole run (default 40 s a problem, at most\n"
+           "                      150 s; none for exhaustive)\n"
+           "  --max-evals N       candidates evaluated per problem (default 32; none for\n"
+           "                      exhaustive)\n"
+           "  --patience N        stop a problem after N candidates without a new best\n"
+           "                      (default 14; none for exhaustive)\n"
+           "  --seed S            seed of the strategy and the operands (default 1; recorded)\n"
+           "  --dry-run           print the model's ranked candidates, measure nothing\n"
+           "  --limit N           candidates --dry-run prints (default 20)\n"
+           "  --rerun             measure again what is stored (default: resume)\n"
+           "  --no-wait           exit 1 at once if another process is measuring\n"
+           "  --lock-timeout S    how long to wait for that process (default 600 s)\n"
+           "  --min-time S        time each candidate at least this long (default 0.1 s)\n"
+           "  --flush             flush the caches before every timed run\n"
+           "  --dtype T           f32 (default) or f64 (problems without a dtype)\n"
+           "  --threads P         threads of the problem (default: all cores)\n"
+           "  --schedule S        search only this schedule (cake: the three CAKE orders)\n"
+           "  --isa ISA           search only this ISA's micro-kernels\n"
+           "  --mr R --nr C       search only this micro-kernel\n"
+           "  --json              one mxtune.search/1 document on stdout\n"
+           "  --db PATH           the database (default $MXTUNE_DB, else\n"
+           "                      $XDG_DATA_HOME/mxtune/mxtune.db)\n"
+           "  -h, --help          this text\n"
+           "\n"
+           "Noise policy: a candidate replaces the best only when at least 2 %% faster; a new\n"
+           "best more than 10 %% ahead is measured again; a candidate is stopped once it ran\n"
+           "3x the best time; the finalists are measured again in turns at the end.\n"
+           "Ctrl-C keeps every stored measurement, prints the best so far and exits 130.\n");
 }
 
 enum {
@@ -82,7 +94,9 @@ enum {
     OPT_MIN_TIME,
     OPT_FLUSH,
     OPT_JSON,
-    OPT_DB
+    OPT_DB,
+    OPT_DENSITY,
+    OPT_RANK
 };
 
 static const struct option longopts[] = {
@@ -100,6 +114,8 @@ static const struct option longopts[] = {
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"min-time", required_argument, NULL, OPT_MIN_TIME},
     {"flush", no_argument, NULL, OPT_FLUSH},
+    {"density", required_argument, NULL, OPT_DENSITY},
+    {"rank", required_argument, NULL, OPT_RANK},
     CLI_CONFIG_OPTIONS,
     {"json", no_argument, NULL, OPT_JSON},
     {"db", required_argument, NULL, OPT_DB},
@@ -116,6 +132,10 @@ struct opts {
     int have_budget, max_evals, have_max_evals, patience, have_patience, limit;
     uint64_t seed;
     int dry_run, rerun, no_wait, flush, json;
+    enum mxt_op op;
+    double density; /* spmm */
+    int64_t rank;   /* lowrank */
+    int have_density, have_rank;
 };
 
 /* A positive, finite number of seconds. */
@@ -131,7 +151,7 @@ static int parse_seconds(const char *arg, const char *flag, double *out) {
 
 static int parse(int argc, char **argv, struct opts *o) {
     int c, rc = 0;
-    enum mxt_op op = MXT_OP_GEMM;
+    o->op = MXT_OP_GEMM;
     while ((c = cli_getopt(cmd, argc, argv, "m:n:k:h", longopts)) != -1) {
         switch (c) {
         case 'h':
@@ -143,10 +163,22 @@ static int parse(int argc, char **argv, struct opts *o) {
             rc = cli_dim_option(c, optarg, &o->m, &o->n, &o->k, &o->have_m, &o->have_n, &o->have_k);
             break;
         case OPT_OP:
-            rc = mxt_op_parse(optarg, &op);
-            if (!rc && op != MXT_OP_GEMM)
-                return cli_usage_error(cmd, "--op %s: search tunes gemm only (no %s kernels yet)",
+            rc = mxt_op_parse(optarg, &o->op);
+            if (!rc && o->op != MXT_OP_GEMM && o->op != MXT_OP_SPMM && o->op != MXT_OP_LOWRANK)
+                return cli_usage_error(cmd,
+                                       "--op %s: search tunes gemm, spmm and lowrank (no %s "
+                                       "kernels yet)",
                                        optarg, optarg);
+            break;
+        case OPT_DENSITY:
+            rc = mxt_parse_double(optarg, -1e300, 1e300, "--density", &o->density);
+            if (!rc && !(o->density > 0 && o->density <= 1))
+                return cli_usage_error(cmd, "--density: '%s' is outside (0, 1]", optarg);
+            o->have_density = 1;
+            break;
+        case OPT_RANK:
+            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "--rank", &o->rank);
+            o->have_rank = 1;
             break;
         case OPT_SHAPES:
             o->shapes = optarg;
@@ -232,6 +264,33 @@ static int parse(int argc, char **argv, struct opts *o) {
     if ((o->cc.cfg.mr == 0) != (o->cc.cfg.nr == 0))
         return cli_usage_error(cmd, "give --mr and --nr together");
     if (o->limit && !o->dry_run) return cli_usage_error(cmd, "--limit applies to --dry-run only");
+    const char *opn = mxt_op_name(o->op);
+    if (o->have_density && o->op != MXT_OP_SPMM)
+        return cli_usage_error(cmd, "--density applies to --op spmm only");
+    if (o->have_rank && o->op != MXT_OP_LOWRANK)
+        return cli_usage_error(cmd, "--rank applies to --op lowrank only");
+    if (o->op == MXT_OP_SPMM && !o->have_density)
+        return cli_usage_error(cmd, "--op spmm needs --density (of A, in (0, 1])");
+    if (o->op == MXT_OP_LOWRANK && !o->have_rank)
+        return cli_usage_error(cmd, "--op lowrank needs --rank");
+    if (o->op != MXT_OP_GEMM && !sizes && !o->shapes)
+        return cli_usage_error(cmd,
+                               "--op %s needs -m, -n and -k or --shapes (the built-in set "
+                               "is gemm's)",
+                               opn);
+    if (o->op == MXT_OP_SPMM && o->cc.dtype != MXT_F32)
+        return cli_usage_error(cmd, "--op spmm runs f32 only (Rosko's kernels), not --dtype %s",
+                               mxt_dtype_name(o->cc.dtype));
+    if (o->op == MXT_OP_SPMM && CLI_CONFIG_GIVEN(&o->cc, CLI_OPT_SCHEDULE) &&
+        o->cc.cfg.schedule != MXT_SCHED_CAKE && o->cc.cfg.schedule != MXT_SCHED_CAKE_KMN)
+        return cli_usage_error(cmd, "--schedule %s: spmm runs Rosko's K-first order (cake-kmn)",
+                               mxt_schedule_name(o->cc.cfg.schedule));
+    if (o->op == MXT_OP_LOWRANK && sizes) {
+        const int64_t rmax = o->m < o->k ? o->m : o->k;
+        if (o->rank > rmax)
+            return cli_usage_error(cmd, "--rank %lld exceeds min(m, k) = %lld", (long long)o->rank,
+                                   (long long)rmax);
+    }
     return 0;
 }
 
@@ -314,11 +373,18 @@ static int exhaustive_grid(const struct mxt_space *sp) {
 
 static cJSON *problem_json(const struct mxt_space *sp) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "op", "gemm");
+    cJSON_AddStringToObject(o, "op", mxt_op_name(sp->pb.op));
     cJSON_AddStringToObject(o, "dtype", mxt_dtype_name(sp->pb.dtype));
     cJSON_AddNumberToObject(o, "m", (double)sp->pb.m);
     cJSON_AddNumberToObject(o, "n", (double)sp->pb.n);
     cJSON_AddNumberToObject(o, "k", (double)sp->pb.k);
+    if (sp->pb.op == MXT_OP_SPMM) cJSON_AddNumberToObject(o, "density", sp->pb.density);
+    if (sp->pb.op == MXT_OP_LOWRANK) {
+        cJSON_AddNumberToObject(o, "rank", (double)sp->pb.rank);
+        cJSON_AddStringToObject(o, "order", mxt_lowrank_order_name(sp->order));
+        cJSON_AddStringToObject(o, "model_order", mxt_lowrank_order_name(sp->model_order));
+    }
+    cJSON_AddNumberToObject(o, "flops", sp->flops);
     cJSON_AddNumberToObject(o, "threads", sp->threads);
     cJSON_AddNumberToObject(o, "candidates", sp->n);
     cJSON_AddNumberToObject(o, "exhaustive_grid", exhaustive_grid(sp));
@@ -387,9 +453,13 @@ static cJSON *dry_run_json(const struct mxt_space *sp, int limit) {
 }
 
 static void print_problem_head(const struct mxt_space *sp) {
-    printf("gemm %s %lldx%lldx%lld on %d threads: %d legal candidates",
-           mxt_dtype_name(sp->pb.dtype), (long long)sp->pb.m, (long long)sp->pb.n,
-           (long long)sp->pb.k, sp->threads, sp->n);
+    printf("%s %s %lldx%lldx%lld", mxt_op_name(sp->pb.op), mxt_dtype_name(sp->pb.dtype),
+           (long long)sp->pb.m, (long long)sp->pb.n, (long long)sp->pb.k);
+    if (sp->pb.op == MXT_OP_SPMM) printf(" density %g", sp->pb.density);
+    if (sp->pb.op == MXT_OP_LOWRANK)
+        printf(" rank %lld, order %s (the model's: %s)", (long long)sp->pb.rank,
+               mxt_lowrank_order_name(sp->order), mxt_lowrank_order_name(sp->model_order));
+    printf(" on %d threads: %d legal candidates", sp->threads, sp->n);
     if (sp->n_illegal) printf(", %d refused", sp->n_illegal);
     printf("\n");
 }
@@ -501,6 +571,21 @@ static int load_problems(const struct opts *o, struct problem **out, int *np) {
         return mxt_error(MXT_ENOMEM, "out of memory");
     }
     for (int i = 0; i < n; i++) {
+        if (sh && o->op == MXT_OP_LOWRANK && o->rank > (sh[i].m < sh[i].k ? sh[i].m : sh[i].k)) {
+            rc = mxt_error(MXT_ERANGE, "%s:%d: --rank %lld exceeds min(m, k) = %lld", o->shapes,
+                           sh[i].line, (long long)o->rank,
+                           (long long)(sh[i].m < sh[i].k ? sh[i].m : sh[i].k));
+            free(sh);
+            free(p);
+            return rc;
+        }
+        if (sh && o->op == MXT_OP_SPMM && sh[i].dtype != MXT_F32) {
+            rc = mxt_error(MXT_EINVAL, "%s:%d: spmm runs f32 only, not %s", o->shapes, sh[i].line,
+                           mxt_dtype_name(sh[i].dtype));
+            free(sh);
+            free(p);
+            return rc;
+        }
         if (sh)
             p[i] = (struct problem){sh[i].m, sh[i].n, sh[i].k, sh[i].dtype};
         else if (def)
@@ -518,7 +603,13 @@ static int load_problems(const struct opts *o, struct problem **out, int *np) {
 
 static int build_space(const struct opts *o, struct mxt_tuner *t, const struct problem *p,
                        struct mxt_space *sp) {
-    struct mxt_problem pb = {.op = MXT_OP_GEMM, .dtype = p->dtype, .m = p->m, .n = p->n, .k = p->k};
+    struct mxt_problem pb = {.op = o->op,
+                             .dtype = p->dtype,
+                             .m = p->m,
+                             .n = p->n,
+                             .k = p->k,
+                             .density = o->op == MXT_OP_SPMM ? o->density : 0,
+                             .rank = o->op == MXT_OP_LOWRANK ? o->rank : 0};
     struct mxt_space_opts so = {.threads = o->cc.cfg.threads,
                                 .schedule = o->cc.cfg.schedule,
                                 .only_schedule = CLI_CONFIG_GIVEN(&o->cc, CLI_OPT_SCHEDULE),
@@ -606,10 +697,23 @@ int cmd_search(int argc, char **argv) {
             so.budget_s = 0;
         }
         struct mxt_gemm_bench *bench = NULL;
-        if ((rc = mxt_gemm_bench_create(probs[i].dtype, probs[i].m, probs[i].n, probs[i].k, o.seed,
-                                        &bench)))
-            goto fail;
-        struct mxt_measurer meas = {mxt_gemm_bench_measure, bench};
+        struct mxt_spmm_bench *sbench = NULL;
+        struct mxt_lowrank_bench *lbench = NULL;
+        struct mxt_measurer meas;
+        if (o.op == MXT_OP_SPMM) {
+            rc = mxt_spmm_bench_create(probs[i].m, probs[i].n, probs[i].k, o.density, o.seed,
+                                       &sbench);
+            meas = (struct mxt_measurer){mxt_spmm_bench_measure, sbench};
+        } else if (o.op == MXT_OP_LOWRANK) {
+            rc = mxt_lowrank_bench_create(probs[i].dtype, probs[i].m, probs[i].n, probs[i].k,
+                                          o.rank, sp.order, o.seed, &lbench);
+            meas = (struct mxt_measurer){mxt_lowrank_bench_measure, lbench};
+        } else {
+            rc = mxt_gemm_bench_create(probs[i].dtype, probs[i].m, probs[i].n, probs[i].k, o.seed,
+                                       &bench);
+            meas = (struct mxt_measurer){mxt_gemm_bench_measure, bench};
+        }
+        if (rc) goto fail;
         struct mxt_search_result res;
         struct cpu_snap c0, c1;
         cpu_snap(&c0);
@@ -622,6 +726,8 @@ int cmd_search(int argc, char **argv) {
                     "search: its timings include their interference\n",
                     100 * busy);
         mxt_gemm_bench_destroy(bench);
+        mxt_spmm_bench_destroy(sbench);
+        mxt_lowrank_bench_destroy(lbench);
         if (rc && rc != MXT_EINTR) goto fail;
         interrupted = rc == MXT_EINTR;
         measured += res.measured;

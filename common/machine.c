@@ -130,6 +130,12 @@ int mxt_machine_to_json(const struct mxt_machine *m, int pretty, char **out) {
     add_num(pk, "f32_all", m->compute.f32_all);
     add_num(pk, "f64_1t", m->compute.f64_1t);
     add_num(pk, "f64_all", m->compute.f64_all);
+    for (int w = 0; w < 3; w++)
+        for (int d = 0; d < 2; d++) {
+            char key[32];
+            snprintf(key, sizeof key, "%s_1t_%db", d ? "f64" : "f32", 128 << w);
+            if (m->compute.width_1t[w][d] > 0) add_num(pk, key, m->compute.width_1t[w][d]);
+        }
     cJSON_AddStringToObject(cmp, "provenance", mxt_provenance_name(m->compute.provenance));
     cJSON *pri = cJSON_AddArrayToObject(root, "priors");
     for (int i = 0; i < m->n_priors; i++) {
@@ -384,6 +390,13 @@ int mxt_machine_from_json(const char *text, struct mxt_machine *m) {
             if ((rc = get_num(pk, "f32_all", "compute.peak_gflops.", &c->f32_all)) < 0) goto done;
             if ((rc = get_num(pk, "f64_1t", "compute.peak_gflops.", &c->f64_1t)) < 0) goto done;
             if ((rc = get_num(pk, "f64_all", "compute.peak_gflops.", &c->f64_all)) < 0) goto done;
+            for (int w = 0; w < 3; w++)
+                for (int d = 0; d < 2; d++) {
+                    char key[32];
+                    snprintf(key, sizeof key, "%s_1t_%db", d ? "f64" : "f32", 128 << w);
+                    if ((rc = get_num(pk, key, "compute.peak_gflops.", &c->width_1t[w][d])) < 0)
+                        goto done;
+                }
         }
         c->provenance = get_prov(cmp);
     }

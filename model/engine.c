@@ -96,17 +96,23 @@ void model_block_extents(const struct resolved *r, int64_t blk[3], int64_t q[3])
     blk[DIM_M] = q[DIM_M] = b->mc;
     blk[DIM_N] = q[DIM_N] = b->nc;
     blk[DIM_K] = q[DIM_K] = b->kc;
+    /* as kernels/gemm_cake.c runs them: KMN (p*mc) x kc x nc; MKN (p*mc) x
+     * (p*kc) x nc; NKM mc x (p*kc) x (p*nc). The cores split M (KMN, MKN) or N
+     * (NKM) and each walks the p kc chunks of a K block itself (q: one core's
+     * slice; q[K] = kc, the chunk) */
     switch (r->sched) {
     case MXT_SCHED_CAKE_MKN:
-        blk[DIM_K] = p * b->kc; /* cores split K (MODELS.md §2) */
+        blk[DIM_M] = p * b->mc;
+        blk[DIM_K] = p * b->kc;
         break;
     case MXT_SCHED_CAKE_NKM:
-        blk[DIM_N] = p * b->nc; /* roles swapped: cores split N */
+        blk[DIM_N] = p * b->nc;
+        blk[DIM_K] = p * b->kc;
         break;
     case MXT_SCHED_GOTO:
         break;
     default:
-        blk[DIM_M] = p * b->mc; /* KMN: cores split M */
+        blk[DIM_M] = p * b->mc;
         break;
     }
 }
@@ -205,19 +211,20 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
      * streams past it */
     const double padM = d[DIM_M].pad, padN = d[DIM_N].pad;
     const double work_pad = padM * padN * K; /* MACs incl. micro-tile padding */
-    double nks = sc == MXT_SCHED_CAKE_MKN ? d[DIM_K].nsub : d[DIM_K].n; /* kc slices of K */
-    double reduce = sc == MXT_SCHED_CAKE_MKN ? 2 * szC * (d[DIM_K].nsub - d[DIM_K].n) : 0;
+    /* kc chunks of K: each is one macro-kernel call per core slice, which
+     * loads and stores its C tile (kernels/macro.c) */
+    double nks = d[DIM_K].nsub;
     double nsl, crit, syncs;
     switch (sc) {
     case MXT_SCHED_CAKE_MKN:
-        nsl = d[DIM_M].n;
-        crit = d[DIM_K].crit * padM * padN;
-        syncs = d[DIM_N].n * d[DIM_K].n * d[DIM_M].n;
+        nsl = d[DIM_M].nsub;
+        crit = d[DIM_M].crit * padN * K;
+        syncs = d[DIM_N].n * d[DIM_K].n; /* a barrier after each inner (M) walk */
         break;
     case MXT_SCHED_CAKE_NKM:
         nsl = d[DIM_N].nsub;
         crit = padM * d[DIM_N].crit * K;
-        syncs = d[DIM_M].n * d[DIM_K].n * d[DIM_N].n;
+        syncs = d[DIM_M].n * d[DIM_K].n; /* a barrier after each inner (N) walk */
         break;
     case MXT_SCHED_GOTO:
         nsl = d[DIM_M].n;
@@ -227,7 +234,7 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
     default:
         nsl = d[DIM_M].nsub;
         crit = d[DIM_M].crit * padN * K;
-        syncs = d[DIM_N].n * d[DIM_M].n * d[DIM_K].n;
+        syncs = d[DIM_N].n * d[DIM_M].n; /* a barrier after each K walk */
         break;
     }
     int cores = p < mm->cores ? p : mm->cores;
@@ -235,28 +242,18 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
     if (busy > cores) busy = cores;
     if (busy < 1) busy = 1;
 
-    /* footprints (bytes): L1 micro-panels, per-core slice, shared block */
-    double kcE = sc == MXT_SCHED_CAKE_MKN ? dmin((double)b->kc, d[DIM_K].first) : d[DIM_K].first;
+    /* footprints (bytes): L1 micro-panels, per-core slice, shared block. Every
+     * schedule runs the same macro-kernel (kernels/macro.c: jr over nr columns
+     * outside, ir over mr rows inside): a kc x nr B micro-panel stays in L1
+     * while the mc x kc A chunk, kept in the per-core cache, streams past it */
+    double kcE = sc == MXT_SCHED_GOTO || sc == MXT_SCHED_CAKE_KMN || jb->rosko
+                     ? d[DIM_K].first
+                     : dmin((double)b->kc, d[DIM_K].first);
     double fp_l1 = s * (kcE * nr + (double)mr * nr) + sA * mr * kcE, fp_core, fp_sh;
     int c_resident = 0;
-    switch (sc) {
-    case MXT_SCHED_CAKE_MKN: {
-        double mcE = d[DIM_M].first, pk = dmin(p, ceil(d[DIM_K].first / (double)b->kc));
-        fp_core = sA * mcE * kcE + 2 * s * kcE * nr;
-        fp_sh = s * d[DIM_K].first * d[DIM_N].first + sA * mcE * d[DIM_K].first +
-                s * pk * mcE * d[DIM_N].first;
-        break;
-    }
-    case MXT_SCHED_CAKE_NKM: {
-        double ncE = dmin((double)b->nc, d[DIM_N].first);
-        fp_core = s * ncE * kcE + 2 * sA * kcE * mr;
-        fp_sh = sA * d[DIM_M].first * kcE + s * kcE * d[DIM_N].first +
-                s * d[DIM_M].first * d[DIM_N].first;
-        break;
-    }
-    case MXT_SCHED_GOTO: {
-        double mcE = d[DIM_M].first, ncE = d[DIM_N].first;
-        fp_core = sA * mcE * kcE + 2 * s * kcE * nr;
+    double mcE = dmin((double)b->mc, d[DIM_M].first), ncE = d[DIM_N].first;
+    fp_core = sA * mcE * kcE + 2 * s * kcE * nr;
+    if (sc == MXT_SCHED_GOTO) {
         fp_sh = busy * (s * kcE * ncE + sA * mcE * kcE);
         /* C stays in L3 across the pc loop when every thread's M x nc panel fits */
         int li3 = -1;
@@ -266,15 +263,9 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
             c_resident = 1;
             fp_sh += busy * s * M * ncE;
         }
-        break;
-    }
-    default: {
-        double mcE = dmin((double)b->mc, d[DIM_M].first);
-        fp_core = sA * mcE * kcE + 2 * s * kcE * nr;
-        fp_sh = sA * d[DIM_M].first * kcE + s * kcE * d[DIM_N].first +
+    } else {
+        fp_sh = sA * d[DIM_M].first * d[DIM_K].first + s * d[DIM_K].first * d[DIM_N].first +
                 s * d[DIM_M].first * d[DIM_N].first;
-        break;
-    }
     }
 
     /* bytes served by each role */
@@ -288,26 +279,61 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
         rho = f_touch * cols * nv * mm->fma_per_cycle / ((double)mr * nr) +
               dens * cal->sparse_mac_cost;
     }
-    double c_int = ((2 * nks - 1 + beta) * szC + reduce) * s;
+    /* C between the levels: each kc chunk's macro-kernel call fetches the C tile
+     * (its first touch allocates the lines, beta or not; later chunks reload
+     * them) and writes it back. A level serves the fetches; the write-backs
+     * travel the other way and count only in the time. */
+    double c_int = nks * szC * s, c_wb = nks * szC * s;
     double shared_b, core_b;
     if (a_stat) {
         double bstream = szB * nsl * s * f_slice;
         shared_b = a_el * sA + bstream + c_int;
         core_b = szA * (padN / nr) * sA + bstream + c_int;
     } else {
+        /* NKM: the A chunk is read into each core's cache once per N slice and
+         * re-read from it once per nr columns; each B slice is read once per
+         * M block */
         double astream = szA * nsl * sA;
         shared_b = b_el * s + astream + c_int;
-        core_b = szB * (padM / mr) * s + astream + c_int;
+        core_b = szA * (padN / nr) * sA + szB * d[DIM_M].n * s + c_int;
     }
     double l1_b =
         work_pad / nr * sA + work_pad / mr * s * f_touch + (2 * nks - 1 + beta) * padM * padN * s;
-    double dram_b, pack;
+    /* DRAM: fetches (c_fetch: C's visits, the first one allocating) and
+     * write-backs of C */
+    double dram_b, pack, pack_lv = 0, dram_wb;
+    double c_fetch = (c_el + (1 - beta) * szC) / 2;
     if (jb->rosko) {
         dram_b = a_el * sA + b_el * s + szC * s;
+        dram_wb = szC * s;
         pack = (2 * szB + 3 * szC) * s; /* B packed, C packed and unpacked: 4MN + 2KN */
+    } else if (sc == MXT_SCHED_GOTO) {
+        double cf = c_resident ? szC : c_fetch;
+        /* the packing buffers (each busy thread's mc x kc A block and kc x nc B
+         * panel) are touched first in the call: compulsory at every level */
+        double bufs = busy * (sA * mcE * kcE + s * kcE * ncE);
+        dram_b = a_el * sA + b_el * s + cf * s + bufs;
+        dram_wb = cf * s;
+        pack = 0;
+        /* B's packing pass reads the source and allocates the packed panel in
+         * the shared cache: both miss the per-core levels (A's source reads are
+         * in a_el) */
+        pack_lv = b_el * s + szB * s + bufs;
     } else {
-        dram_b = a_el * sA + b_el * s + (c_resident ? szC * (1 + beta) : c_el) * s;
-        pack = sc == MXT_SCHED_GOTO ? 0 : 2 * ((jb->prepacked_a ? 0 : szA) + szB) * s;
+        /* CAKE packs A and B once (gemm_cake.c pack_all): the source is read and
+         * the packed copy allocated at every level: 2(MK + KN) */
+        pack = 2 * ((jb->prepacked_a ? 0 : szA) + szB) * s;
+        pack_lv = pack;
+        double packed = (jb->prepacked_a ? 0 : sA * padM * K) + s * K * padN + s * szC;
+        if (mm->shared_idx >= 0 && packed <= mm->lv[mm->shared_idx].usable) {
+            /* everything packed stays in the local memory from the packing pass
+             * on: the block walk fetches only C, once */
+            dram_b = szC * s;
+            dram_wb = szC * s;
+        } else {
+            dram_b = a_el * sA + b_el * s + c_fetch * s;
+            dram_wb = c_fetch * s;
+        }
     }
 
     /* levels: roles to level numbers */
@@ -348,16 +374,17 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
     double kslice = dmin(kcE, K);
     double eta = cal->eta0 * model_kernel_eff(mm, mr, nr, r->vbits, jb->dtype) * kslice /
                  (kslice + mm->fma_per_cycle);
-    double fmac = model_core_flops(mm, jb->dtype, busy) / 2;
+    double fmac = model_isa_flops(mm, jb->dtype, r->isa, busy) / 2; /* peak of this ISA */
     double bw_dram = model_dram_bw(mm, busy);
     double bt = (double)jb->batch;
     memset(out->time, 0, sizeof out->time);
     out->time[MXT_BOUND_COMPUTE] = crit * rho / (fmac * eta) * bt;
     for (int i = 0; i < mm->n_levels; i++) {
         int l = mm->lv[i].level;
-        if (mm->lv[i].bw > 0) out->time[l] = served[l - 1] / (busy * mm->lv[i].bw) * bt;
+        double wb = l > 1 ? c_wb : 0; /* C's write-backs into this level */
+        if (mm->lv[i].bw > 0) out->time[l] = (served[l - 1] + wb) / (busy * mm->lv[i].bw) * bt;
     }
-    out->time[MXT_BOUND_DRAM] = dram_b / bw_dram * bt;
+    out->time[MXT_BOUND_DRAM] = (dram_b + dram_wb) / bw_dram * bt;
     out->time[MXT_BOUND_OVERHEAD] =
         (pack / model_dram_bw(mm, cores) + (p > 1 ? syncs * cal->sync_seconds : 0)) * bt;
     double tmax = 0;
@@ -371,6 +398,9 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
     out->gflops = out->flops / out->seconds / 1e9;
     for (int i = 0; i < MXT_NLVL; i++)
         out->bytes[i] = served[i] * bt;
+    /* the packing pass's fetches at the cache levels below L1 (DRAM: pack) */
+    for (int i = 0; i < mm->n_levels; i++)
+        if (mm->lv[i].level > 1) out->bytes[mm->lv[i].level - 1] += pack_lv * bt;
     out->bytes[MXT_LVL_DRAM] += pack * bt;
     out->pack_bytes = pack * bt;
     if (sc != MXT_SCHED_GOTO && !jb->rosko) {

@@ -126,6 +126,44 @@ double model_core_flops(const struct mxt_model_machine *mm, enum mxt_dtype dt, i
     return one + (all - one) * (double)(p - 1) / (double)(mm->cores - 1);
 }
 
+/* The same for the micro-kernels of isa: a narrower ISA reaches its share of
+ * the widest's peak (mm->isa_share). */
+double model_isa_flops(const struct mxt_model_machine *mm, enum mxt_dtype dt, enum mxt_isa isa,
+                       int p) {
+    double f = (unsigned)isa < 4 ? mm->isa_share[isa][dt] : 0;
+    return model_core_flops(mm, dt, p) * (f > 0 ? f : 1.0);
+}
+
+/* Share of the widest ISA's peak the micro-kernels of each narrower ISA can
+ * reach: the probe's one-thread FMA peak at that vector width over the one at
+ * the widest (compute.peak_gflops.<dt>_1t_<bits>b), else the ratio of vector
+ * widths. The generic kernels are plain C compiled for the baseline ISA
+ * (128-bit SSE2, no FMA): a multiply and an add per FMA, half the 128-bit FMA
+ * rate. */
+static void isa_shares(struct mxt_model_machine *mm, const struct mxt_compute *c) {
+    int widest = mm->vector_bits >= 512 ? 2 : mm->vector_bits >= 256 ? 1 : 0, measured = 0;
+    for (int d = 0; d < 2; d++) {
+        for (int isa = MXT_ISA_GENERIC; isa <= MXT_ISA_AVX512; isa++) {
+            int w = isa == MXT_ISA_AVX512 ? 2 : isa == MXT_ISA_AVX2 ? 1 : 0;
+            double f;
+            if (w >= widest) {
+                f = 1.0;
+            } else if (c->width_1t[w][d] > 0 && c->width_1t[widest][d] > 0) {
+                f = fmin(1.0, c->width_1t[w][d] / c->width_1t[widest][d]);
+                measured = 1;
+            } else {
+                f = (double)(128 << w) / (128 << widest);
+            }
+            if (isa == MXT_ISA_GENERIC) f *= 0.5;
+            mm->isa_share[isa][d] = f;
+        }
+        mm->isa_share[MXT_ISA_AUTO][d] = 1.0;
+    }
+    if (widest > 0 && !measured)
+        assume(mm, "narrower ISAs reach the widest's peak times the ratio of vector widths");
+    assume(mm, "generic kernels: no FMA, half the 128-bit FMA peak");
+}
+
 /* B_dram(p) = min(p * read_1t, read_all) (MODELS.md notation). */
 double model_dram_bw(const struct mxt_model_machine *mm, int p) {
     double one = mm->dram_1t > 0 ? mm->dram_1t : mm->dram_all;
@@ -241,6 +279,7 @@ int mxt_model_machine_init(struct mxt_model_machine *mm, const struct mxt_machin
         }
     }
 
+    isa_shares(mm, c);
     for (int d = 0; d < 2; d++)
         choose_kernel(mm, mm->isa, (enum mxt_dtype)d, &mm->kernel_mr[d], &mm->kernel_nr[d]);
 

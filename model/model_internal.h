@@ -78,6 +78,9 @@ int model_check_machine(const struct mxt_model_machine *mm, enum mxt_dtype dt);
 /* Per-core flop/s for dt with p cores busy, and B_dram(p) in bytes/s. */
 double model_core_flops(const struct mxt_model_machine *mm, enum mxt_dtype dt, int p);
 double model_dram_bw(const struct mxt_model_machine *mm, int p);
+/* Per-core flop/s of isa's micro-kernels for dt with p cores busy. */
+double model_isa_flops(const struct mxt_model_machine *mm, enum mxt_dtype dt, enum mxt_isa isa,
+                       int p);
 /* Micro-kernel efficiency from latency, load issue and lane use (0..1]. */
 double model_kernel_eff(const struct mxt_model_machine *mm, int mr, int nr, int vbits,
                         enum mxt_dtype dt);

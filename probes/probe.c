@@ -312,6 +312,9 @@ static void fill_compute(struct mxt_machine *m, const struct mxt_flops_result *f
     c->f64_1t = fr->f64_1t;
     c->f32_all = fr->f32_all;
     c->f64_all = fr->f64_all;
+    for (int w = 0; w < 3; w++)
+        for (int d = 0; d < 2; d++)
+            c->width_1t[w][d] = fr->per_width[w][d];
     c->provenance = MXT_PROV_MEASURED;
 }
 

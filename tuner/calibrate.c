@@ -40,6 +40,9 @@ static int kernel_index(enum mxt_dtype dt, const struct mxt_config *cfg) {
 
 static int collect(const struct mxt_db_problem *p, const struct mxt_db_measurement *m, void *ctx) {
     struct rows *rs = ctx;
+    /* GEMM only: spmm's Rosko tiles are not registry micro-kernels and its
+     * sparse constants are not what this fit estimates; a lowrank row times a
+     * chain of two GEMMs of different shapes, not one kernel */
     if (m->stale || strcmp(p->op, "gemm") != 0 || !(m->median_s > 0)) return 0;
     if (!p->col_major || p->trans_a || p->trans_b || p->batch > 1) return 0;
     int k = kernel_index(p->dtype, &m->config);
@@ -91,15 +94,6 @@ static int predict(const struct mxt_model_machine *mm, const struct row *x,
     return mxt_model_evaluate(mm, &x->pb, &c, MXT_SIZING_DEFAULT, p);
 }
 
-/* Until measurements say otherwise, a micro-kernel of a narrower ISA than the
- * machine's widest is assumed to reach its share of the peak the probe measured
- * with the widest vectors: eta0 scaled by the ratio of vector widths. */
-static double isa_prior(const struct mxt_model_machine *mm, enum mxt_isa isa) {
-    int bits = isa == MXT_ISA_AVX512 ? 512 : isa == MXT_ISA_AVX2 ? 256 : 128;
-    int widest = mm->vector_bits > 0 ? mm->vector_bits : bits;
-    return bits < widest ? (double)bits / widest : 1.0;
-}
-
 /* The name a calibration is stored under: the micro-kernel's, prefixed by the
  * schedule's for a per-schedule fit (sched 0: every schedule). */
 static void calib_name(int k, int sched, char *buf, size_t size) {
@@ -137,8 +131,7 @@ int mxt_tuner_load_calibration(struct mxt_tuner *t) {
     t->n_fits = 0;
     for (int k = 0; k < nk; k++) {
         struct mxt_model_calib *pool = &t->calib[MXT_CALIB_INDEX(k, 0)];
-        *pool = t->mm.calib;
-        pool->eta0 *= isa_prior(&t->mm, mxt_kernels_get(k)->isa);
+        *pool = t->mm.calib; /* a narrower ISA's lower peak is in the model's compute term */
         pool->calibrated = 0;
         char name[96];
         if (t->db) {

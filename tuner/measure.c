@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "mxt_tuner.h"
 #include "mxtune/gemm.h"
+#include "tuner_internal.h"
 
-#define CHECK_MAX 32 /* rows and columns of C checked */
+#define CHECK_MAX MXT_MEASURE_CHECK_MAX
 
 struct mxt_gemm_bench {
     enum mxt_dtype dt;
@@ -19,9 +19,7 @@ struct mxt_gemm_bench {
     int64_t rows[CHECK_MAX], cols[CHECK_MAX];
     long double ref[CHECK_MAX * CHECK_MAX];    /* sum a_ip b_pj */
     long double absref[CHECK_MAX * CHECK_MAX]; /* sum |a_ip| |b_pj| */
-    unsigned char *flush;
-    size_t flush_bytes;
-    volatile unsigned char flush_sink;
+    struct mxt_flusher flush;
     const struct mxt_clock *clock;
 };
 
@@ -68,32 +66,30 @@ double mxt_gemm_bench_bytes(enum mxt_dtype dt, int64_t m, int64_t n, int64_t k) 
     return s * ((double)m * k + (double)k * n + (double)m * n) + s * (double)(m + n) * k;
 }
 
-static uint64_t splitmix(uint64_t *x) {
+uint64_t mxt_measure_rand(uint64_t *x) {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-
-static double uniform(uint64_t *x) {
-    return (double)(splitmix(x) >> 11) * 0x1.0p-53 * 2.0 - 1.0;
+double mxt_measure_uniform(uint64_t *x) {
+    return (double)(mxt_measure_rand(x) >> 11) * 0x1.0p-53 * 2.0 - 1.0;
 }
-
-static void *alloc_matrix(size_t elems, size_t esz) {
+void *mxt_measure_alloc(size_t elems, size_t esz) {
     size_t bytes = elems * esz;
     bytes = (bytes + 63) / 64 * 64;
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
-static void fill(void *p, enum mxt_dtype dt, size_t n, uint64_t *rng) {
+void mxt_measure_fill(void *p, enum mxt_dtype dt, size_t n, uint64_t *rng) {
     if (dt == MXT_F32) {
         float *f = p;
         for (size_t i = 0; i < n; i++)
-            f[i] = (float)uniform(rng);
+            f[i] = (float)mxt_measure_uniform(rng);
     } else {
         double *d = p;
         for (size_t i = 0; i < n; i++)
-            d[i] = uniform(rng);
+            d[i] = mxt_measure_uniform(rng);
     }
 }
 
@@ -134,7 +130,7 @@ static void reference(struct mxt_gemm_bench *b) {
 
 /* Up to CHECK_MAX distinct indices in [0, n): all of them when n is small,
  * else the first, the last and random ones in between. */
-static int pick_indices(int64_t n, int64_t *out, uint64_t *rng) {
+int mxt_measure_pick_indices(int64_t n, int64_t *out, uint64_t *rng) {
     if (n <= CHECK_MAX) {
         for (int64_t i = 0; i < n; i++)
             out[i] = i;
@@ -144,7 +140,7 @@ static int pick_indices(int64_t n, int64_t *out, uint64_t *rng) {
     out[cnt++] = 0;
     out[cnt++] = n - 1;
     while (cnt < CHECK_MAX) {
-        int64_t v = (int64_t)(splitmix(rng) % (uint64_t)n);
+        int64_t v = (int64_t)(mxt_measure_rand(rng) % (uint64_t)n);
         int dup = 0;
         for (int i = 0; i < cnt; i++)
             dup |= out[i] == v;
@@ -153,7 +149,7 @@ static int pick_indices(int64_t n, int64_t *out, uint64_t *rng) {
     return cnt;
 }
 
-static double phys_bytes(void) {
+double mxt_measure_phys_bytes(void) {
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
     return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
 }
@@ -165,7 +161,7 @@ int mxt_gemm_bench_create(enum mxt_dtype dt, int64_t m, int64_t n, int64_t k, ui
         return mxt_error(MXT_EINVAL, "sizes must be positive (M=%lld N=%lld K=%lld)", (long long)m,
                          (long long)n, (long long)k);
     if (dt != MXT_F32 && dt != MXT_F64) return mxt_error(MXT_EINVAL, "unknown dtype %d", (int)dt);
-    const double need = mxt_gemm_bench_bytes(dt, m, n, k), phys = phys_bytes();
+    const double need = mxt_gemm_bench_bytes(dt, m, n, k), phys = mxt_measure_phys_bytes();
     const size_t esz = (size_t)mxt_dtype_size(dt);
     if (need > 0x1p62 || (phys > 0 && need > 0.8 * phys))
         return mxt_error(MXT_ENOMEM,
@@ -180,9 +176,9 @@ int mxt_gemm_bench_create(enum mxt_dtype dt, int64_t m, int64_t n, int64_t k, ui
     b->n = n;
     b->k = k;
     b->clock = &mxt_clock_default;
-    b->a = alloc_matrix((size_t)m * (size_t)k, esz);
-    b->b = alloc_matrix((size_t)k * (size_t)n, esz);
-    b->c = alloc_matrix((size_t)m * (size_t)n, esz);
+    b->a = mxt_measure_alloc((size_t)m * (size_t)k, esz);
+    b->b = mxt_measure_alloc((size_t)k * (size_t)n, esz);
+    b->c = mxt_measure_alloc((size_t)m * (size_t)n, esz);
     if (!b->a || !b->b || !b->c) {
         mxt_gemm_bench_destroy(b);
         return mxt_error(MXT_ENOMEM, "cannot allocate %s GEMM %lldx%lldx%lld (%.3g GiB)",
@@ -190,11 +186,11 @@ int mxt_gemm_bench_create(enum mxt_dtype dt, int64_t m, int64_t n, int64_t k, ui
                          need / 0x1p30);
     }
     uint64_t rng = seed ^ 0x6d78747567656d6dull; /* "mxtugemm" */
-    fill(b->a, dt, (size_t)m * (size_t)k, &rng);
-    fill(b->b, dt, (size_t)k * (size_t)n, &rng);
+    mxt_measure_fill(b->a, dt, (size_t)m * (size_t)k, &rng);
+    mxt_measure_fill(b->b, dt, (size_t)k * (size_t)n, &rng);
     memset(b->c, 0, (size_t)m * (size_t)n * esz);
-    b->nrows = pick_indices(m, b->rows, &rng);
-    b->ncols = pick_indices(n, b->cols, &rng);
+    b->nrows = mxt_measure_pick_indices(m, b->rows, &rng);
+    b->ncols = mxt_measure_pick_indices(n, b->cols, &rng);
     reference(b);
     *out = b;
     return 0;
@@ -205,7 +201,7 @@ void mxt_gemm_bench_destroy(struct mxt_gemm_bench *b) {
     free(b->a);
     free(b->b);
     free(b->c);
-    free(b->flush);
+    mxt_flusher_release(&b->flush);
     free(b);
 }
 
@@ -222,20 +218,26 @@ static int run_once(const struct mxt_gemm_bench *b, const struct mxt_config *kcf
 }
 
 /* Write then read a buffer larger than the last-level cache. */
-static int flush_caches(struct mxt_gemm_bench *b, size_t bytes) {
-    if (!b->flush || b->flush_bytes != bytes) {
-        free(b->flush);
-        b->flush = malloc(bytes);
-        b->flush_bytes = b->flush ? bytes : 0;
-        if (!b->flush) return mxt_error(MXT_ENOMEM, "cannot allocate the cache-flush buffer");
+static int flush_caches(struct mxt_flusher *f, size_t bytes) {
+    if (!f->buf || f->bytes != bytes) {
+        free(f->buf);
+        f->buf = malloc(bytes);
+        f->bytes = f->buf ? bytes : 0;
+        if (!f->buf) return mxt_error(MXT_ENOMEM, "cannot allocate the cache-flush buffer");
     }
     unsigned char acc = 0;
     for (size_t i = 0; i < bytes; i += 64)
-        b->flush[i] = (unsigned char)(b->flush[i] + 1);
+        f->buf[i] = (unsigned char)(f->buf[i] + 1);
     for (size_t i = 0; i < bytes; i += 64)
-        acc ^= b->flush[i];
-    b->flush_sink = acc; /* volatile: the reads cannot be dropped */
+        acc ^= f->buf[i];
+    f->sink = acc; /* volatile: the reads cannot be dropped */
     return 0;
+}
+
+void mxt_flusher_release(struct mxt_flusher *f) {
+    free(f->buf);
+    f->buf = NULL;
+    f->bytes = 0;
 }
 
 /* Fill C with NaN so that an entry the kernel never writes fails the check. */
@@ -275,26 +277,13 @@ static void check_result(const struct mxt_gemm_bench *b, struct mxt_measure_resu
     out->within_bound = worst <= out->error_bound;
 }
 
-int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
-                           const struct mxt_measure_opts *o, struct mxt_measure_result *out) {
-    struct mxt_gemm_bench *b = bench;
-    struct mxt_measure_opts def;
-    if (!o) {
-        mxt_measure_defaults(&def);
-        o = &def;
-    }
-    memset(out, 0, sizeof *out);
-    out->within_bound = 1;
-    struct mxt_config kcfg;
-    mxt_tuner_kernel_config(cfg, &kcfg);
-    int rc = mxt_gemm_check_config(b->dt, &kcfg);
-    if (rc) return rc;
+int mxt_measure_runs(const struct mxt_clock *clk, struct mxt_flusher *fl,
+                     const struct mxt_measure_opts *o, int (*run)(void *ctx), void *ctx,
+                     struct mxt_measure_result *out) {
     const int max_runs = o->max_runs > 0 ? o->max_runs : 1000;
     double *t = malloc((size_t)max_runs * sizeof *t);
     if (!t) return mxt_error(MXT_ENOMEM, "out of memory");
-    const struct mxt_clock *clk = b->clock;
-    int n = 0;
-    if (o->check) poison(b);
+    int n = 0, rc = 0;
     double first = 0;
     for (int w = 0; w < o->warmup; w++) {
         if (mxt_interrupted) {
@@ -302,7 +291,7 @@ int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
             goto done;
         }
         double t0 = mxt_clock_now(clk);
-        if ((rc = run_once(b, &kcfg))) goto done;
+        if ((rc = run(ctx))) goto done;
         first = mxt_clock_now(clk) - t0;
         /* a warm-up already slower than the cut-off settles it: one run */
         if (o->cutoff_s > 0 && first > o->cutoff_s) {
@@ -317,10 +306,10 @@ int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
             rc = mxt_error(MXT_EINTR, "interrupted");
             goto done;
         }
-        if (o->flush && (rc = flush_caches(b, o->flush_bytes ? o->flush_bytes : (64u << 20))))
+        if (o->flush && (rc = flush_caches(fl, o->flush_bytes ? o->flush_bytes : (64u << 20))))
             goto done;
         double t0 = mxt_clock_now(clk);
-        if ((rc = run_once(b, &kcfg))) goto done;
+        if ((rc = run(ctx))) goto done;
         double dt = mxt_clock_now(clk) - t0;
         t[n++] = dt;
         total += dt;
@@ -338,7 +327,7 @@ int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
     struct mxt_stats st;
     mxt_stats_compute(t, n, &st);
     if (!(st.min > 0)) {
-        rc = mxt_error(MXT_EMEASURE, "the clock did not advance during a GEMM call");
+        rc = mxt_error(MXT_EMEASURE, "the clock did not advance during a kernel call");
         goto done;
     }
     out->median_s = st.median;
@@ -346,8 +335,38 @@ int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
     out->q20_s = st.p20;
     out->q80_s = st.p80;
     out->runs = n;
-    if (o->check) check_result(b, out);
 done:
     free(t);
     return rc;
+}
+
+struct gemm_run {
+    const struct mxt_gemm_bench *b;
+    const struct mxt_config *kcfg;
+};
+
+static int gemm_run(void *ctx) {
+    const struct gemm_run *g = ctx;
+    return run_once(g->b, g->kcfg);
+}
+
+int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
+                           const struct mxt_measure_opts *o, struct mxt_measure_result *out) {
+    struct mxt_gemm_bench *b = bench;
+    struct mxt_measure_opts def;
+    if (!o) {
+        mxt_measure_defaults(&def);
+        o = &def;
+    }
+    memset(out, 0, sizeof *out);
+    out->within_bound = 1;
+    struct mxt_config kcfg;
+    mxt_tuner_kernel_config(cfg, &kcfg);
+    int rc = mxt_gemm_check_config(b->dt, &kcfg);
+    if (rc) return rc;
+    if (o->check) poison(b);
+    struct gemm_run g = {b, &kcfg};
+    if ((rc = mxt_measure_runs(b->clock, &b->flush, o, gemm_run, &g, out))) return rc;
+    if (o->check) check_result(b, out);
+    return 0;
 }

@@ -78,6 +78,45 @@ int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
 /* Bytes the operands and the kernels' packing buffers of a problem need. */
 double mxt_gemm_bench_bytes(enum mxt_dtype dt, int64_t m, int64_t n, int64_t k);
 
+/* The real measurer of spmm (f32, column-major B and C): A (m x k) is a random
+ * sparse matrix in which every element is nonzero with probability `density`,
+ * drawn with its values in [-1, 1) from seed, as B is; C = A B. A is packed into
+ * Rosko's format outside the timed region, once per tile shape (mr, kc) asked
+ * for and kept for the next candidate with that shape (the weights of a model
+ * are packed ahead of time, as the model assumes); B is packed inside mxt_spmm,
+ * so that cost is timed. Checked as GEMM: |C - ref| <= c K u (|A||B|). */
+struct mxt_spmm_bench;
+int mxt_spmm_bench_create(int64_t m, int64_t n, int64_t k, double density, uint64_t seed,
+                          struct mxt_spmm_bench **out);
+void mxt_spmm_bench_destroy(struct mxt_spmm_bench *b);
+void mxt_spmm_bench_set_clock(struct mxt_spmm_bench *b, const struct mxt_clock *clock);
+int mxt_spmm_bench_measure(void *bench, const struct mxt_config *cfg,
+                           const struct mxt_measure_opts *o, struct mxt_measure_result *out);
+/* Nonzeros the bench's A holds. */
+int64_t mxt_spmm_bench_nnz(const struct mxt_spmm_bench *b);
+/* The configuration mxt_spmm runs for cfg (NULL: all 0) with this A, every 0
+ * field filled as mxt_spmm_resolve_config does (mr and kc: the packer's rules
+ * for this A), into *out; A is packed with that tile now (kept for the
+ * measurements) and *pack_s (may be NULL) receives the seconds that one packing
+ * took by the bench's clock (outside every timed run). Returns 0, MXT_EINVAL or
+ * MXT_EUNSUPPORTED with the reason, MXT_ENOMEM. */
+int mxt_spmm_bench_config(struct mxt_spmm_bench *b, const struct mxt_config *cfg,
+                          struct mxt_config *out, double *pack_s);
+
+/* The real measurer of the low-rank product Y = (U V) X (column-major, dense U
+ * m x r, V r x k, X k x n, random in [-1, 1) from seed), run by
+ * mxt_lowrank_gemm in the given order (enum mxt_lowrank_order, not AUTO) with
+ * the configuration for both of its GEMM stages; the intermediate product is
+ * inside the timed region. Checked against |Y - ref| <= c (K + r) u
+ * (|U||V||X|): the chain adds the two stages' dot-product bounds. */
+struct mxt_lowrank_bench;
+int mxt_lowrank_bench_create(enum mxt_dtype dt, int64_t m, int64_t n, int64_t k, int64_t rank,
+                             int order, uint64_t seed, struct mxt_lowrank_bench **out);
+void mxt_lowrank_bench_destroy(struct mxt_lowrank_bench *b);
+void mxt_lowrank_bench_set_clock(struct mxt_lowrank_bench *b, const struct mxt_clock *clock);
+int mxt_lowrank_bench_measure(void *bench, const struct mxt_config *cfg,
+                              const struct mxt_measure_opts *o, struct mxt_measure_result *out);
+
 /* The configuration the kernels run for a configuration of the tuner. The model
  * (and the command line, CLI.md) reads cake-nkm's mc as the block along M and
  * nc as each thread's slice along N (mc = alpha * p * nc); kernels/gemm_cake.c
@@ -145,8 +184,13 @@ struct mxt_space_opts {
 
 struct mxt_space {
     struct mxt_problem pb;
-    int threads; /* the problem's threads */
-    int n;       /* legal candidates, in the model's order (rank = index) */
+    int threads;     /* the problem's threads */
+    double flops;    /* useful flops of one call (GFLOP/s of every candidate): gemm 2mnk, spmm
+                        2 d mnk, lowrank those of `order` */
+    int order;       /* lowrank: the order every candidate runs (enum mxt_lowrank_order): the
+                        one mxt_lowrank_gemm picks by MACs (MXT_LOWRANK_AUTO) */
+    int model_order; /* lowrank: the order the model predicts faster for the model's first */
+    int n;           /* legal candidates, in the model's order (rank = index) */
     struct mxt_candidate *c;
     int model_first; /* 0 */
     int dflt;        /* index of the default configuration */
@@ -163,12 +207,23 @@ struct mxt_space {
     int grid_size;
 };
 
-/* Build the legal space of a GEMM problem, rank it with the model and find
- * the default configuration. Legality: the kernels accept the configuration
+/* Build the legal space of a problem, rank it with the model and find the
+ * default configuration. Legality: the kernels accept the configuration
  * (mxt_gemm_check_config), the model evaluates it (registers, ISA, threads, ...)
  * and the blocks fit the caches that hold them (footprint of L2 and above no
- * larger than the level). MXT_EUNSUPPORTED for an op without kernels;
- * MXT_EINVAL when nothing is legal (the reasons say why). */
+ * larger than the level).
+ *   gemm (f32, f64): schedules x micro-kernels x threads x mc/kc/nc grid.
+ *   lowrank (f32, f64; pb->rank in [1, min(m, k)], dense U): the same grid for
+ *     the configuration both GEMM stages run, in the order of sp->order; the
+ *     model's time is that order's (mxt_prediction.order_seconds).
+ *   spmm (f32; pb->density in (0, 1]): cake-kmn only (Rosko's order), one
+ *     Rosko ISA (avx512 where it runs, else generic; MXT_DIM_KERNEL then
+ *     indexes Rosko tiles mr x nr, not the GEMM registry), threads, and the
+ *     mc/kc/nc grid (kc is the packed tile width). The default is what
+ *     mxt_spmm runs with no configuration.
+ * MXT_EUNSUPPORTED for an op without kernels (contract, spmm f64); MXT_ERANGE
+ * for a density or rank out of range; MXT_EINVAL when nothing is legal (the
+ * reasons say why). */
 int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
                     const struct mxt_space_opts *o, struct mxt_space *sp);
 void mxt_space_release(struct mxt_space *sp);
@@ -180,6 +235,12 @@ int mxt_space_find(const struct mxt_space *sp, const struct mxt_config *cfg);
  * MXT_EUNSUPPORTED with the reason; fills *pred when it is legal. */
 int mxt_tuner_check_config(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
                            const struct mxt_config *cfg, struct mxt_prediction *pred);
+/* The model's prediction of one complete configuration as the space reads it
+ * (spmm on Rosko's view of the machine, lowrank in the order of sp->order),
+ * after the checks of mxt_tuner_check_config except the footprint rule: a
+ * configuration asked for still runs when its blocks overflow a cache. */
+int mxt_tuner_predict(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
+                      const struct mxt_config *cfg, struct mxt_prediction *pred);
 /* Registry name of a configuration's micro-kernel ("avx512_f32_32x12"), or "?". */
 const char *mxt_tuner_kernel_name(enum mxt_dtype dt, const struct mxt_config *cfg);
 /* "goto avx512 32x12 mc=768 kc=256 nc=1032 p=2" (buf >= 128 bytes). */
@@ -295,8 +356,8 @@ const struct mxt_model_machine *mxt_tuner_machine(const struct mxt_tuner *t);
 #define MXT_CALIB_INDEX(k, s) ((k)*MXT_CALIB_SCHEDS + (int)(s))
 const struct mxt_model_calib *mxt_tuner_calibrations(const struct mxt_tuner *t);
 
-/* The database's description of a GEMM problem the tuner measures
- * (column-major, no transposes, beta 0, `threads` threads). */
+/* The database's description of a problem the tuner measures (column-major,
+ * no transposes, beta 0, `threads` threads; spmm's density, lowrank's rank). */
 void mxt_tuner_db_problem(const struct mxt_problem *pb, int threads, struct mxt_db_problem *out);
 
 /* Search one problem over sp (built by the caller with mxt_space_build). The

@@ -67,6 +67,9 @@ const struct mxt_model_calib *mxt_tuner_calibrations(const struct mxt_tuner *t) 
 void mxt_tuner_db_problem(const struct mxt_problem *pb, int threads, struct mxt_db_problem *out) {
     mxt_db_problem_init(out, mxt_op_name(pb->op), pb->dtype, pb->m, pb->n, pb->k, threads);
     out->beta_zero = !pb->beta;
+    if (pb->op == MXT_OP_SPMM || pb->op == MXT_OP_LOWRANK)
+        out->density = pb->density > 0 ? pb->density : 1.0;
+    if (pb->op == MXT_OP_LOWRANK) out->rank = pb->rank;
 }
 
 /* ---- one session ---- */
@@ -342,16 +345,18 @@ static int store_winner(struct session *s) {
     int b = s->view.best;
     if (!s->t->db || b < 0 || s->mid[b] <= 0) return 0;
     const struct mxt_space *sp = s->sp;
-    char prov[512];
+    char prov[512], order[40] = "";
+    if (sp->pb.op == MXT_OP_LOWRANK) /* the order every candidate ran */
+        snprintf(order, sizeof order, ",\"order\":\"%s\"", mxt_lowrank_order_name(sp->order));
     snprintf(prov, sizeof prov,
              "{\"strategy\":\"%s\",\"seed\":%llu,\"measured\":%d,\"resumed\":%d,\"evals\":%d,"
              "\"max_evals\":%d,\"budget_s\":%g,\"patience\":%d,\"stop\":\"%s\",\"model_rank\":%d,"
              "\"candidates\":%d,\"model_first_gflops\":%.2f,\"default_gflops\":%.2f,"
-             "\"kernel_version\":\"%s\",\"mxtune\":\"%s\"}",
+             "\"kernel_version\":\"%s\",\"mxtune\":\"%s\"%s}",
              s->st->name, (unsigned long long)s->o->seed, s->res->measured, s->res->resumed,
              s->res->evals, s->o->max_evals, s->o->budget_s, s->o->patience, s->res->stop,
              sp->c[b].rank, sp->n, s->res->model_first.gflops, s->res->dflt.gflops,
-             MXT_KERNEL_VERSION, MXT_VERSION);
+             MXT_KERNEL_VERSION, MXT_VERSION, order);
     return mxt_db_set_tuned(s->t->db, s->t->fingerprint, &s->dbp, s->mid[b], prov);
 }
 
@@ -382,7 +387,8 @@ int mxt_tuner_search(struct mxt_tuner *t, const struct mxt_space *sp,
     s.st = st;
     s.res = res;
     s.clock = o->clock ? o->clock : &mxt_clock_default;
-    s.flops = 2.0 * (double)sp->pb.m * (double)sp->pb.n * (double)sp->pb.k;
+    s.flops =
+        sp->flops > 0 ? sp->flops : 2.0 * (double)sp->pb.m * (double)sp->pb.n * (double)sp->pb.k;
     s.rng = o->seed ^ 0x5eed5eed5eed5eedull;
     s.time = calloc((size_t)sp->n, sizeof *s.time);
     s.stats = calloc((size_t)sp->n, sizeof *s.stats);
@@ -400,12 +406,18 @@ int mxt_tuner_search(struct mxt_tuner *t, const struct mxt_space *sp,
                                       .rng = &s.rng};
     if ((rc = st->init(&s.view, &s.st_state))) goto out;
     s.t0 = mxt_clock_now(s.clock);
+    char extra[48] = "";
+    if (sp->pb.op == MXT_OP_SPMM)
+        snprintf(extra, sizeof extra, " density %g", sp->pb.density);
+    else if (sp->pb.op == MXT_OP_LOWRANK)
+        snprintf(extra, sizeof extra, " rank %lld, order %s", (long long)sp->pb.rank,
+                 mxt_lowrank_order_name(sp->order));
     progress(&s,
-             "search gemm %s %lldx%lldx%lld on %d threads: %d candidates (%d refused), "
+             "search %s %s %lldx%lldx%lld%s on %d threads: %d candidates (%d refused), "
              "strategy %s, seed %llu",
-             mxt_dtype_name(sp->pb.dtype), (long long)sp->pb.m, (long long)sp->pb.n,
-             (long long)sp->pb.k, sp->threads, sp->n, sp->n_illegal, st->name,
-             (unsigned long long)o->seed);
+             mxt_op_name(sp->pb.op), mxt_dtype_name(sp->pb.dtype), (long long)sp->pb.m,
+             (long long)sp->pb.n, (long long)sp->pb.k, extra, sp->threads, sp->n, sp->n_illegal,
+             st->name, (unsigned long long)o->seed);
 
     /* the model's first choice and the default: always, first */
     if ((rc = evaluate(&s, sp->model_first))) goto stopped;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "mxt_tuner.h"
 #include "mxtune/gemm.h"
+#include "mxtune/sparse.h"
 
 /* Grid factors applied to the model's sizing of each block (MXT_SPACE_STEPS);
  * the even steps form the coarse grid (x0.5, x1, x2). */
@@ -46,15 +47,121 @@ static void model_form(const struct mxt_config *cfg, struct mxt_config *out) {
     if (out->mc && out->kc && out->nc) out->alpha = 0;
 }
 
+/* ---- the ops other than gemm ---- */
+
+/* The order of a low-rank problem's candidates: the one mxt_lowrank_gemm runs
+ * for MXT_LOWRANK_AUTO (dense U), so that what is tuned is what a caller gets. */
+static int lowrank_order(const struct mxt_problem *pb) {
+    return mxt_lowrank_choose_order(pb->m, pb->n, pb->k, pb->rank, 1.0);
+}
+
+static double op_flops(const struct mxt_problem *pb) {
+    const double m = (double)pb->m, n = (double)pb->n, k = (double)pb->k;
+    if (pb->op == MXT_OP_SPMM) return 2.0 * (pb->density > 0 ? pb->density : 1.0) * m * n * k;
+    if (pb->op == MXT_OP_LOWRANK) {
+        const double r = (double)pb->rank;
+        return lowrank_order(pb) == MXT_LOWRANK_U_VX ? 2.0 * (r * k * n + m * r * n)
+                                                     : 2.0 * (m * r * k + m * k * n);
+    }
+    return 2.0 * m * n * k;
+}
+
+/* Rosko's register widths (include/mxtune/sparse.h) and the tile heights the
+ * space tries: 128 is the packer's default, 64 the Rosko paper's. */
+static const int rosko_nr[] = {16, 32, 48, 64};
+static const int rosko_mr[] = {64, 128};
+
+/* The model's view of the machine for a Rosko tile: the kernel accumulates its
+ * (mr + 1) x nr C tile in a per-thread buffer, not in registers, so the dense
+ * register check does not apply (registers raised past any tile); the generic
+ * kernel (the only one where AVX-512 is missing) counts 128-bit vectors and
+ * the model's share of the peak for that ISA (mxt_model_machine.isa_share). */
+static void rosko_view(const struct mxt_model_machine *mm, enum mxt_isa isa,
+                       struct mxt_model_machine *w) {
+    *w = *mm;
+    w->vector_registers = 1 << 16;
+    if (isa != mm->isa) {
+        w->isa = isa;
+        w->vector_bits = 128;
+    }
+}
+
+/* What mxt_spmm checks of a configuration that is not about the packed matrix
+ * (mxt_spmm_resolve_config, include/mxtune/sparse.h). */
+static int check_rosko(const struct mxt_config *c) {
+    if (c->schedule != MXT_SCHED_CAKE_KMN)
+        return mxt_error(MXT_EINVAL, "spmm runs Rosko's K-first order cake-kmn, not %s",
+                         mxt_schedule_name(c->schedule));
+    if (c->isa == MXT_ISA_AVX2)
+        return mxt_error(MXT_EINVAL, "spmm has no AVX2 Rosko kernel (avx2 runs the generic one)");
+    if (c->isa != MXT_ISA_AVX512 && c->isa != MXT_ISA_GENERIC)
+        return mxt_error(MXT_EINVAL, "spmm: unknown isa %d", (int)c->isa);
+    if (!mxt_kernels_isa_supported(c->isa))
+        return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this CPU or build",
+                         mxt_isa_name(c->isa));
+    if (c->mr < 1 || c->mr > MXT_ROSKO_MAX_MR)
+        return mxt_error(MXT_EINVAL, "Rosko tile mr = %d is outside [1, %d]", c->mr,
+                         MXT_ROSKO_MAX_MR);
+    int nr_ok = 0;
+    for (size_t i = 0; i < MXT_ARRAY_LEN(rosko_nr); i++)
+        nr_ok |= c->nr == rosko_nr[i];
+    if (!nr_ok)
+        return mxt_error(MXT_EINVAL, "no Rosko kernel with nr = %d (16, 32, 48, 64)", c->nr);
+    if (c->mc < 1 || c->kc < 1 || c->nc < 1)
+        return mxt_error(MXT_EINVAL, "spmm: blocks must be positive (mc=%lld kc=%lld nc=%lld)",
+                         (long long)c->mc, (long long)c->kc, (long long)c->nc);
+    if (c->mc % c->mr)
+        return mxt_error(MXT_EINVAL, "mc = %lld is not a multiple of mr = %d", (long long)c->mc,
+                         c->mr);
+    if (c->nc % c->nr)
+        return mxt_error(MXT_EINVAL, "nc = %lld is not a multiple of nr = %d", (long long)c->nc,
+                         c->nr);
+    if (c->threads < 1 || c->threads > MXT_MAX_THREADS)
+        return mxt_error(MXT_EINVAL, "threads = %d is outside [1, %d]", c->threads,
+                         MXT_MAX_THREADS);
+    return 0;
+}
+
+/* The model's prediction of a configuration as the tuner reads it: spmm on
+ * Rosko's view of the machine; lowrank in the order its candidates run (the
+ * model's own choice of order stays in pred->order). */
+static int model_eval(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
+                      const struct mxt_config *cfg, enum mxt_sizing sizing,
+                      struct mxt_prediction *pred) {
+    int rc;
+    if (pb->op == MXT_OP_SPMM) {
+        struct mxt_model_machine *w = malloc(sizeof *w);
+        if (!w) return mxt_error(MXT_ENOMEM, "out of memory");
+        rosko_view(mm, cfg->isa, w);
+        rc = mxt_model_evaluate(w, pb, cfg, sizing, pred);
+        free(w);
+        return rc;
+    }
+    if ((rc = mxt_model_evaluate(mm, pb, cfg, sizing, pred))) return rc;
+    if (pb->op == MXT_OP_LOWRANK) {
+        double t = pred->order_seconds[lowrank_order(pb)];
+        if (t > 0) {
+            pred->seconds = t;
+            pred->gflops = op_flops(pb) / t / 1e9;
+        }
+    }
+    return 0;
+}
+
 /* Legality of a configuration without the footprint rule. */
 static int check_runnable(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
                           const struct mxt_config *cfg, struct mxt_prediction *pred) {
     struct mxt_config k, m;
-    mxt_tuner_kernel_config(cfg, &k);
-    int rc = mxt_gemm_check_config(pb->dtype, &k);
+    int rc;
+    if (pb->op == MXT_OP_SPMM) {
+        rc = check_rosko(cfg);
+    } else {
+        mxt_tuner_kernel_config(cfg, &k);
+        rc = mxt_gemm_check_config(pb->dtype, &k);
+    }
     if (rc) return rc;
     model_form(cfg, &m);
-    return mxt_model_evaluate(mm, pb, &m, MXT_SIZING_DEFAULT, pred);
+    return model_eval(mm, pb, &m, MXT_SIZING_DEFAULT, pred);
 }
 
 /* The blocks of a level above L1 must fit in it: L1 only streams micro-panels. */
@@ -70,6 +177,11 @@ static int check_footprint(const struct mxt_model_machine *mm, const struct mxt_
         }
     }
     return 0;
+}
+
+int mxt_tuner_predict(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
+                      const struct mxt_config *cfg, struct mxt_prediction *pred) {
+    return check_runnable(mm, pb, cfg, pred);
 }
 
 int mxt_tuner_check_config(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
@@ -177,9 +289,18 @@ static int64_t clamp_block(double v, int64_t unit, int64_t cap) {
     return x;
 }
 
+/* A micro-kernel of the space: a GEMM registry entry (index: its registry
+ * index) or, for spmm, a Rosko tile (index: its position in the space). */
+struct kern {
+    enum mxt_isa isa;
+    int mr, nr;
+    int index;
+};
+
 /* Kernels of the space: registry order, runnable here, allowed by the options. */
 static int pick_kernels(const struct mxt_model_machine *mm, const struct mxt_problem *pb,
-                        const struct mxt_space_opts *o, struct mxt_space *sp, int per_kernel) {
+                        const struct mxt_space_opts *o, struct mxt_space *sp, int per_kernel,
+                        struct kern *ks) {
     int nk = 0;
     for (int i = 0; i < mxt_kernels_count() && nk < MXT_SPACE_MAX_KERNELS; i++) {
         const struct mxt_kernel_info *k = mxt_kernels_get(i);
@@ -193,9 +314,95 @@ static int pick_kernels(const struct mxt_model_machine *mm, const struct mxt_pro
             add_reason(sp, mxt_last_error(), per_kernel);
             continue;
         }
+        ks[nk] = (struct kern){k->isa, k->mr, k->nr, i};
         sp->kernel[nk++] = i;
     }
     return nk;
+}
+
+/* The one ISA of an spmm space: the one asked for, else avx512 where the
+ * kernels and the model's machine run it, else the generic kernel. */
+static int rosko_isa(const struct mxt_model_machine *mm, const struct mxt_space_opts *o,
+                     enum mxt_isa *out) {
+    enum mxt_isa isa = o->isa;
+    if (isa == MXT_ISA_AVX2)
+        return mxt_error(MXT_EINVAL, "spmm has no AVX2 Rosko kernel (avx2 runs the generic one): "
+                                     "use --isa generic or avx512");
+    if (isa == MXT_ISA_AUTO) {
+        int rc = mxt_kernels_default_isa(&isa);
+        if (rc) return rc;
+        if (isa > mm->isa) isa = mm->isa;
+        if (isa != MXT_ISA_AVX512) isa = MXT_ISA_GENERIC;
+    }
+    if (!mxt_kernels_isa_supported(isa) || isa > mm->isa)
+        return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this machine",
+                         mxt_isa_name(isa));
+    *out = isa;
+    return 0;
+}
+
+/* Rosko tiles of an spmm space: mr in rosko_mr x every nr, or the one asked. */
+static int pick_rosko(enum mxt_isa isa, const struct mxt_space_opts *o, struct mxt_space *sp,
+                      int per_kernel, struct kern *ks) {
+    int nk = 0;
+    for (size_t i = 0; i < MXT_ARRAY_LEN(rosko_mr); i++) {
+        for (size_t j = 0; j < MXT_ARRAY_LEN(rosko_nr); j++) {
+            struct kern k = {isa, rosko_mr[i], rosko_nr[j], nk};
+            if (o->mr) {
+                if (i || j) continue;
+                k.mr = o->mr;
+                k.nr = o->nr;
+            }
+            struct mxt_config c = {.schedule = MXT_SCHED_CAKE_KMN,
+                                   .isa = isa,
+                                   .mr = k.mr,
+                                   .nr = k.nr,
+                                   .mc = k.mr,
+                                   .kc = 1,
+                                   .nc = k.nr,
+                                   .threads = 1};
+            if (check_rosko(&c)) {
+                add_reason(sp, mxt_last_error(), per_kernel);
+                continue;
+            }
+            ks[nk] = k;
+            sp->kernel[nk++] = k.index;
+        }
+    }
+    return nk;
+}
+
+/* spmm's default: what mxt_spmm runs without a configuration (the packer's
+ * mr and kc rule at this density, the kernel's nr, mc and nc fallbacks) on
+ * the problem's threads and the given ISA (AUTO: the kernels' widest). The
+ * packer's rule is read from a one-row matrix of that density. */
+static int rosko_default(const struct mxt_problem *pb, int threads, enum mxt_isa isa,
+                         struct mxt_config *out) {
+    const int64_t k = pb->k;
+    const double d = pb->density > 0 ? pb->density : 1.0;
+    int64_t nnz = (int64_t)llround(d * (double)k);
+    if (nnz < 1) nnz = 1;
+    int64_t row_ptr[2] = {0, nnz};
+    int32_t *cols = malloc((size_t)nnz * sizeof *cols);
+    float *vals = malloc((size_t)nnz * sizeof *vals);
+    struct mxt_rosko *a = NULL;
+    int rc = 0;
+    if (!cols || !vals) {
+        rc = mxt_error(MXT_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int64_t i = 0; i < nnz; i++) {
+        cols[i] = (int32_t)(i * k / nnz);
+        vals[i] = 1.0f;
+    }
+    if ((rc = mxt_rosko_create_csr(1, k, row_ptr, cols, vals, NULL, &a))) goto out;
+    struct mxt_config c = {.schedule = MXT_SCHED_CAKE_KMN, .isa = isa, .threads = threads};
+    rc = mxt_spmm_resolve_config(a, pb->n, &c, out);
+out:
+    mxt_rosko_destroy(a);
+    free(cols);
+    free(vals);
+    return rc;
 }
 
 /* The default configuration (CLI.md): goto, Low et al. sizing, the default
@@ -262,12 +469,33 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     if (!o) o = &none;
     memset(sp, 0, sizeof *sp);
     sp->dflt = -1;
-    if (pb->op != MXT_OP_GEMM)
+    const int spmm = pb->op == MXT_OP_SPMM;
+    if (pb->op != MXT_OP_GEMM && !spmm && pb->op != MXT_OP_LOWRANK)
         return mxt_error(MXT_EUNSUPPORTED,
-                         "the tuner searches --op gemm only (%s has no kernels "
+                         "the tuner searches gemm, spmm and lowrank (%s has no kernels "
                          "to measure yet)",
                          mxt_op_name(pb->op));
+    if (pb->m < 1 || pb->n < 1 || pb->k < 1)
+        return mxt_error(MXT_ERANGE, "sizes must be positive (m=%lld n=%lld k=%lld)",
+                         (long long)pb->m, (long long)pb->n, (long long)pb->k);
+    if (spmm && pb->dtype != MXT_F32)
+        return mxt_error(MXT_EUNSUPPORTED, "spmm runs f32 only (Rosko's kernels), not %s",
+                         mxt_dtype_name(pb->dtype));
+    if (spmm && !(pb->density > 0 && pb->density <= 1))
+        return mxt_error(MXT_ERANGE, "density = %g is outside (0, 1]", pb->density);
+    if (pb->op == MXT_OP_LOWRANK) {
+        const int64_t rmax = pb->m < pb->k ? pb->m : pb->k;
+        if (pb->rank < 1 || pb->rank > rmax)
+            return mxt_error(MXT_ERANGE, "rank = %lld is outside [1, min(m, k) = %lld]",
+                             (long long)pb->rank, (long long)rmax);
+        if (pb->density != 0 && pb->density != 1)
+            return mxt_error(MXT_EUNSUPPORTED,
+                             "the tuner searches a dense U only (density %g asked)", pb->density);
+    }
     sp->pb = *pb;
+    sp->flops = op_flops(pb);
+    sp->order = pb->op == MXT_OP_LOWRANK ? lowrank_order(pb) : 0;
+    sp->model_order = sp->order;
     int hw = mm->cores * (mm->threads_per_core > 0 ? mm->threads_per_core : 1);
     int p = o->threads ? o->threads : mm->cores;
     if (p < 1 || p > hw) return mxt_error(MXT_ERANGE, "threads = %d: the machine has %d", p, hw);
@@ -275,7 +503,12 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
 
     /* dimensions */
     int ns = 0;
-    if (o->only_schedule && o->schedule != MXT_SCHED_CAKE) {
+    if (spmm) { /* Rosko's K-first order only */
+        if (o->only_schedule && o->schedule != MXT_SCHED_CAKE && o->schedule != MXT_SCHED_CAKE_KMN)
+            return mxt_error(MXT_EINVAL, "spmm runs Rosko's K-first order cake-kmn, not %s",
+                             mxt_schedule_name(o->schedule));
+        sp->sched[ns++] = MXT_SCHED_CAKE_KMN;
+    } else if (o->only_schedule && o->schedule != MXT_SCHED_CAKE) {
         sp->sched[ns++] = o->schedule;
     } else {
         sp->sched[ns++] = MXT_SCHED_CAKE_KMN;
@@ -288,7 +521,19 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     for (int t = p / 2; !o->fixed_threads && t >= 1 && nt < MXT_SPACE_MAX_THREADS; t /= 2)
         sp->thread_count[nt++] = t;
     const int per_kernel = ns * nt * MXT_SPACE_STEPS * MXT_SPACE_STEPS * MXT_SPACE_STEPS;
-    int nk = pick_kernels(mm, pb, o, sp, per_kernel);
+    struct kern ks[MXT_SPACE_MAX_KERNELS];
+    int nk;
+    if (spmm) {
+        enum mxt_isa risa = MXT_ISA_GENERIC;
+        int rc0 = rosko_isa(mm, o, &risa);
+        if (rc0) return rc0;
+        nk = pick_rosko(risa, o, sp, per_kernel, ks);
+        if (nk == 0)
+            return mxt_error(MXT_EINVAL, "no Rosko tile matches the options (%s)",
+                             sp->n_reasons ? sp->reasons[0].text : "?");
+    } else {
+        nk = pick_kernels(mm, pb, o, sp, per_kernel, ks);
+    }
     if (nk == 0)
         return mxt_error(MXT_EUNSUPPORTED, "no %s micro-kernel this CPU runs matches the options",
                          mxt_dtype_name(pb->dtype));
@@ -299,8 +544,7 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     sp->grid_size = ns * nk * nt * MXT_SPACE_STEPS * MXT_SPACE_STEPS * MXT_SPACE_STEPS;
     enum mxt_isa widest = MXT_ISA_GENERIC;
     for (int i = 0; i < nk; i++)
-        if (mxt_kernels_get(sp->kernel[i])->isa > widest)
-            widest = mxt_kernels_get(sp->kernel[i])->isa;
+        if (ks[i].isa > widest) widest = ks[i].isa;
 
     int rc = 0, n = 0;
     size_t hsize = 1;
@@ -325,10 +569,12 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
 
     uint8_t co[MXT_NDIMS];
     for (int kk = 0; kk < nk; kk++) {
-        const struct mxt_kernel_info *ki = mxt_kernels_get(sp->kernel[kk]);
+        const struct kern *ki = &ks[kk];
         for (int s = 0; s < ns; s++) {
+            /* spmm: Rosko's kernels have no fit (mxt_tuner_calibrate fits GEMM
+             * micro-kernels only): the machine's constants */
             w->calib =
-                o->calib ? o->calib[MXT_CALIB_INDEX(sp->kernel[kk], sp->sched[s])] : mm->calib;
+                o->calib && !spmm ? o->calib[MXT_CALIB_INDEX(ki->index, sp->sched[s])] : mm->calib;
             for (int t = 0; t < nt; t++) {
                 co[MXT_DIM_SCHED] = (uint8_t)s;
                 co[MXT_DIM_KERNEL] = (uint8_t)kk;
@@ -339,7 +585,7 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
                                           .nr = ki->nr,
                                           .threads = sp->thread_count[t]};
                 struct mxt_prediction pr;
-                if (mxt_model_evaluate(w, pb, &base, MXT_SIZING_DEFAULT, &pr)) {
+                if (model_eval(w, pb, &base, MXT_SIZING_DEFAULT, &pr)) {
                     add_reason(sp, mxt_last_error(),
                                MXT_SPACE_STEPS * MXT_SPACE_STEPS * MXT_SPACE_STEPS);
                     continue;
@@ -360,7 +606,7 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
                             struct mxt_candidate *x = &c[n];
                             memset(x, 0, sizeof *x);
                             x->cfg = base;
-                            x->kernel = sp->kernel[kk];
+                            x->kernel = ki->index;
                             x->cfg.mc = clamp_block(b0[0] * factors[i], r.unit[0], r.cap[0]);
                             x->cfg.kc = clamp_block(b0[1] * factors[j], r.unit[1], r.cap[1]);
                             x->cfg.nc = clamp_block(b0[2] * factors[l], r.unit[2], r.cap[2]);
@@ -399,13 +645,27 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     struct mxt_config dc;
     struct mxt_prediction dp;
     *w = *mm;
-    if (default_config(w, o->calib, pb, p, &dc, &dp) == 0) {
+    int have_dflt;
+    if (spmm)
+        have_dflt =
+            rosko_default(pb, p, o->isa == MXT_ISA_AUTO ? ks[0].isa : MXT_ISA_AUTO, &dc) == 0 &&
+            check_runnable(w, pb, &dc, &dp) == 0;
+    else
+        have_dflt = default_config(w, o->calib, pb, p, &dc, &dp) == 0;
+    if (have_dflt) {
         struct mxt_candidate x;
         memset(&x, 0, sizeof x);
         x.cfg = dc;
-        for (int i = 0; i < mxt_kernels_count(); i++)
-            if (mxt_kernels_find(dc.isa, pb->dtype, dc.mr, dc.nr) == mxt_kernels_get(i))
-                x.kernel = i;
+        if (spmm) {
+            x.kernel = -1; /* a tile outside the space's: outside the options */
+            for (int i = 0; i < nk; i++)
+                if (ks[i].isa == dc.isa && ks[i].mr == dc.mr && ks[i].nr == dc.nr)
+                    x.kernel = ks[i].index;
+        } else {
+            for (int i = 0; i < mxt_kernels_count(); i++)
+                if (mxt_kernels_find(dc.isa, pb->dtype, dc.mr, dc.nr) == mxt_kernels_get(i))
+                    x.kernel = i;
+        }
         size_t slot = 0;
         int d = hash_find(&h, c, &x, &slot);
         if (d < 0) { /* refused by the footprint rule, or outside the options' space */
@@ -425,9 +685,10 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
     for (int i = 0; i < n; i++)
         eligible += !(c[i].flags & MXT_CAND_OUTSIDE);
     if (eligible == 0) {
-        rc = mxt_error(MXT_EINVAL, "no legal candidate for %s %lldx%lldx%lld (%d refused: %s)",
-                       mxt_dtype_name(pb->dtype), (long long)pb->m, (long long)pb->n,
-                       (long long)pb->k, sp->n_illegal, sp->n_reasons ? sp->reasons[0].text : "?");
+        rc = mxt_error(MXT_EINVAL, "no legal candidate for %s %s %lldx%lldx%lld (%d refused: %s)",
+                       mxt_op_name(pb->op), mxt_dtype_name(pb->dtype), (long long)pb->m,
+                       (long long)pb->n, (long long)pb->k, sp->n_illegal,
+                       sp->n_reasons ? sp->reasons[0].text : "?");
         goto fail;
     }
 
@@ -451,6 +712,13 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
         if (sp->grid[g] >= 0) sp->grid[g] = renum[sp->grid[g]];
     sp->n = n;
     sp->model_first = 0;
+    if (pb->op == MXT_OP_LOWRANK) {
+        struct mxt_config m0;
+        struct mxt_prediction q0;
+        model_form(&sp->c[0].cfg, &m0);
+        if (mxt_model_evaluate(mm, pb, &m0, MXT_SIZING_DEFAULT, &q0) == 0)
+            sp->model_order = q0.order;
+    }
     goto done;
 fail:
     free(sp->grid);

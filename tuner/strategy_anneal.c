@@ -66,6 +66,19 @@ static int anneal_next(void *state, const struct mxt_search_view *v) {
         s->cur = v->best >= 0 ? v->best : 0;
         s->cur_t = v->time[s->cur] > 0 ? v->time[s->cur] : 1;
     }
+    if (sp->c[s->cur].coord[0] == 0xff) {
+        /* an off-grid position (the default, which the model may rank first) has
+         * no neighbours: walk from the model's best candidate on the grid */
+        for (int i = 0; i < sp->n; i++) {
+            if (sp->c[i].coord[0] == 0xff) continue;
+            if (v->time[i] == 0) return i;
+            if (v->time[i] > 0) {
+                s->cur = i;
+                s->cur_t = v->time[i];
+            }
+            break;
+        }
+    }
     int nb[2 * MXT_NDIMS], fresh[2 * MXT_NDIMS];
     for (int hop = 0; hop <= MAX_HOPS; hop++) {
         int n = neighbours(sp, s->cur, nb), nf = 0;

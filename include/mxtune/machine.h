@@ -64,6 +64,8 @@ struct mxt_compute {
     int vector_registers;
     int vector_bits;                         /* widest vector width the peak used */
     double f32_1t, f32_all, f64_1t, f64_all; /* peak GFLOP/s */
+    /* one-thread peak GFLOP/s by vector width [128, 256, 512 bits][f32, f64] (0 unknown) */
+    double width_1t[3][2];
     enum mxt_provenance provenance;
 };
 

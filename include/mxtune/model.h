@@ -98,9 +98,10 @@ struct mxt_model_machine {
     struct mxt_model_level lv[MXT_MAX_LEVELS]; /* data/unified levels, by level */
     int core_idx;   /* index into lv of the per-core level (largest private cache), -1 none */
     int shared_idx; /* index into lv of the local memory (largest shared cache), -1 none */
-    double dram_1t, dram_all;           /* read bytes/s, one thread / all threads (0 unknown) */
-    double peak_1t[2], peak_all[2];     /* flop/s by enum mxt_dtype, one thread / all (0 unknown) */
-    double fma_latency;                 /* cycles */
+    double dram_1t, dram_all;       /* read bytes/s, one thread / all threads (0 unknown) */
+    double peak_1t[2], peak_all[2]; /* flop/s by enum mxt_dtype, one thread / all (0 unknown) */
+    double isa_share[4][2]; /* by enum mxt_isa, dtype: the ISA's micro-kernel peak / the widest's */
+    double fma_latency;     /* cycles */
     int fma_per_cycle, loads_per_cycle; /* vector FMA and load issues per cycle */
     int vector_bits, vector_registers;  /* widest ISA */
     enum mxt_isa isa;                   /* widest ISA the machine runs */

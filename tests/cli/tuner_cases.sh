@@ -71,7 +71,7 @@ case_search_unknown_strategy() {
     one_line_error "unknown strategy 'genetic'"
 }
 case_search_bad_op_and_values() {
-    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64; one_line_error "gemm only"
+    expect 2 "$MXTUNE" search --op contract -m 64 -n 64 -k 64; one_line_error "contract"
     expect 2 "$MXTUNE" search --op frob; one_line_error "frob"
     expect 2 "$MXTUNE" search -m 0 -n 64 -k 64; one_line_error "-m"
     expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --seed -1; one_line_error "--seed"
@@ -193,13 +193,94 @@ case_model_accuracy_errors() {
     expect 2 "$MXTUNE" model accuracy extra; one_line_error "extra"
 }
 
+# ---- search: spmm and lowrank ----
+
+case_search_spmm_lowrank_bad_values() {
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64; one_line_error "--density"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density 0; one_line_error "--density"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density 1.5; one_line_error "(0, 1]"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density -0.1; one_line_error "--density"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density x; one_line_error "--density"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density 0.1 --dtype f64
+    one_line_error "f32"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density 0.1 --schedule goto
+    one_line_error "cake-kmn"
+    expect 2 "$MXTUNE" search --op spmm --density 0.1; one_line_error "-m"
+    expect 2 "$MXTUNE" search --op lowrank -m 64 -n 64 -k 32; one_line_error "--rank"
+    expect 2 "$MXTUNE" search --op lowrank -m 64 -n 64 -k 32 --rank 0; one_line_error "--rank"
+    expect 2 "$MXTUNE" search --op lowrank -m 64 -n 64 -k 32 --rank -2; one_line_error "--rank"
+    expect 2 "$MXTUNE" search --op lowrank -m 64 -n 64 -k 32 --rank 33; one_line_error "min(m, k)"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --density 0.5; one_line_error "spmm only"
+    expect 2 "$MXTUNE" search -m 64 -n 64 -k 64 --rank 5; one_line_error "lowrank only"
+    expect 2 "$MXTUNE" search --op spmm -m 64 -n 64 -k 64 --density 0.1 --rank 4
+    one_line_error "lowrank only"
+    printf '64 64 64\n16 64 8\n' >"$T/r.txt"
+    expect 2 "$MXTUNE" search --op lowrank --rank 12 --shapes "$T/r.txt"; one_line_error "r.txt:2:"
+}
+# one spmm or lowrank search: $1 op, $2 its flag and value; stores rows and a winner
+search_op_and_lookup() {
+    local op=$1 flag=$2 val=$3 db="$T/$1.db"
+    profile "$db"
+    expect 0 "$MXTUNE" search --op "$op" -m 256 -n 256 -k 256 "$flag" "$val" --max-evals 4 \
+        --min-time 0.01 --db "$db" --json
+    has_keys schema op best measured model_first default
+    [ "$(jget .schema)" = "mxtune.search/1" ] || fail "schema"
+    [ "$(jget .op)" = "$op" ] || fail "op $(jget .op)"
+    [ "$(jget ".${flag#--}")" = "$val" ] || fail "${flag#--} is $(jget ".${flag#--}")"
+    [ "$(jget .measured)" -ge 2 ] || fail "measured $(jget .measured)"
+    [ "$(jget .measured)" -le 4 ] || fail "measured $(jget .measured) above --max-evals 4"
+    [ "$(jq '.best.gflops > 0 and .best.gflops >= .default.gflops' "$T/out")" = true ] \
+        || fail "no winner, or one slower than the default"
+    local col=${flag#--}
+    [ "$(sqlite3 "$db" "select count(*) from measurement m join problem p on p.id = m.problem_id \
+        where p.op = '$op' and p.$col = $val")" -ge 2 ] || fail "measurements not stored"
+    [ "$(sqlite3 "$db" "select count(*) from tuned t join problem p on p.id = t.problem_id \
+        where p.op = '$op' and p.$col = $val")" = 1 ] || fail "no stored winner"
+    cp "$T/out" "$T/search.json"
+    expect 0 "$MXTUNE" lookup --op "$op" -m 256 -n 256 -k 256 "$flag" "$val" --db "$db" --json
+    [ "$(jget .source)" = exact ] || fail "lookup source $(jget .source)"
+    for k in schedule isa mr nr mc kc nc threads; do
+        [ "$(jget ".config.$k")" = "$(jq -r ".best.config.$k" "$T/search.json")" ] \
+            || fail "lookup $k differs from the winner's"
+    done
+    # another value of the extra dimension is not the same problem
+    expect 0 "$MXTUNE" lookup --op "$op" -m 256 -n 256 -k 256 "$flag" "$4" --db "$db" --json
+    [ "$(jget .source)" = nearest ] || fail "lookup of another ${flag#--}: $(jget .source)"
+}
+case_search_spmm_stores_and_looks_up() {
+    need_jq
+    search_op_and_lookup spmm --density 0.1 0.2
+    [ "$(jq -r '.best.config.schedule' "$T/search.json")" = cake-kmn ] || fail "spmm schedule"
+}
+case_search_lowrank_stores_and_looks_up() {
+    need_jq
+    search_op_and_lookup lowrank --rank 16 32
+    jq -e '.order == "U(VX)" or .order == "(UV)X"' "$T/search.json" >/dev/null || fail "order"
+}
+case_search_spmm_lowrank_dry_run_and_shapes() {
+    need_jq
+    profile "$T/d.db"
+    expect 0 "$MXTUNE" search --op spmm -m 128 -n 96 -k 160 --density 0.05 --dry-run --json \
+        --limit 5 --db "$T/d.db"
+    [ "$(jq '.ranked | length' "$T/out")" = 5 ] || fail "ranked length"
+    [ "$(jq '[.ranked[].config.schedule] | unique' -c "$T/out")" = '["cake-kmn"]' ] \
+        || fail "spmm ranks another schedule"
+    [ "$(rows "$T/d.db")" = 0 ] || fail "a dry run stored measurements"
+    printf '# two problems\n64 48 80\n96 64 40 f64\n' >"$T/l.txt"
+    expect 0 "$MXTUNE" search --op lowrank --rank 8 --shapes "$T/l.txt" --dry-run --json \
+        --db "$T/d.db"
+    [ "$(jq '.problems | length' "$T/out")" = 2 ] || fail "two problems"
+    [ "$(jq -r '.problems[1].dtype' "$T/out")" = f64 ] || fail "dtype of the second line"
+    [ "$(jq -r '[.problems[].rank] | unique | .[0]' "$T/out")" = 8 ] || fail "rank"
+}
+
 # ---- bench ----
 
 case_bench_usage_errors() {
     expect 0 "$MXTUNE" bench --help
     grep -q "usage: mxtune bench" "$T/out" || fail "no usage"
     expect 2 "$MXTUNE" bench -m 64 -n 64; one_line_error "missing -k"
-    expect 2 "$MXTUNE" bench --op lowrank -m 64 -n 64 -k 64; one_line_error "lowrank"
+    expect 2 "$MXTUNE" bench --op contract -m 64 -n 64 -k 64; one_line_error "contract"
     expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --reps 0; one_line_error "--reps"
     expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --schedule fast; one_line_error "fast"
 }
@@ -237,6 +318,8 @@ case_bench_with_profile() {
     grep -q "^model " "$T/out" || fail "no model line"
     grep -q "within" "$T/out" || fail "no error line"
 }
+
+# ---- bench --op spmm and --op lowrank ----
 
 if [ $# -ne 1 ] || ! declare -F "case_$1" >/dev/null; then
     echo "usage: $0 CASE" >&2

@@ -659,8 +659,9 @@ MXT_TEST(roofline_point_above_ceiling_flagged) {
     CHECK(text != NULL);
     CHECK(strstr(text, "\"f32 4096^3 goto (ABOVE CEILING)\" measured") != NULL);
     /* the f64 run's roof is the f64 peak: above_roof 1 although under the f32 one */
+    /* (its intensity counts the first touch of goto's packing buffers in the DRAM bytes) */
     CHECK(strstr(text,
-                 "\"f64 1024^3 goto (ABOVE CEILING)\" measured 21.333333333333332 1000 750 1\n") !=
+                 "\"f64 1024^3 goto (ABOVE CEILING)\" measured 20.483200500078137 1000 750 1\n") !=
           NULL);
     char *row = strstr(text, "\"f32 4096^3 goto (ABOVE CEILING)\"");
     char *eol = row ? strchr(row, '\n') : NULL;

@@ -271,8 +271,9 @@ MXT_TEST(dram_traffic_never_decreases_default_sizing) {
 
 /* Count DRAM traffic by walking the blocks one by one in the schedule's order
  * (serpentine for CAKE): a block is loaded unless it is the one the previous
- * step used; accumulated C blocks are written when left and read when
- * revisited. The engine's closed forms must match exactly. */
+ * step used; an accumulated C block is fetched on every visit (the first one
+ * allocates its lines, later ones reload them; write-backs are not fetches).
+ * The engine's closed forms must match exactly. */
 static double ext_of(int64_t total, int64_t blk, int64_t i) {
     int64_t e = total - i * blk;
     return (double)(e < blk ? e : blk);
@@ -291,8 +292,6 @@ static double simulate(enum mxt_schedule sc, int64_t M, int64_t N, int64_t K, in
         lo[0] = 1, lo[1] = 2, lo[2] = 0;
     double bytes = 0;
     int64_t pa[2] = {-1, -1}, pbk[2] = {-1, -1}, pc[2] = {-1, -1};
-    static char visited[64][64];
-    memset(visited, 0, sizeof visited);
     for (int64_t o = 0; o < n[lo[0]]; o++) {
         for (int64_t t = 0; t < n[lo[1]]; t++) {
             int64_t mi = snake && (o % 2) ? n[lo[1]] - 1 - t : t;
@@ -303,22 +302,20 @@ static double simulate(enum mxt_schedule sc, int64_t M, int64_t N, int64_t K, in
                 int64_t im = idx[0], in = idx[1], ik = idx[2];
                 if (pa[0] != im || pa[1] != ik) bytes += ext_of(M, bm, im) * ext_of(K, bk, ik);
                 if (pbk[0] != ik || pbk[1] != in) bytes += ext_of(K, bk, ik) * ext_of(N, bn, in);
-                if (pc[0] != im || pc[1] != in) {
-                    if (pc[0] >= 0) bytes += ext_of(M, bm, pc[0]) * ext_of(N, bn, pc[1]);
-                    if (visited[im][in]) bytes += ext_of(M, bm, im) * ext_of(N, bn, in);
-                    visited[im][in] = 1;
-                }
+                if (pc[0] != im || pc[1] != in) bytes += ext_of(M, bm, im) * ext_of(N, bn, in);
                 pa[0] = im, pa[1] = ik, pbk[0] = ik, pbk[1] = in, pc[0] = im, pc[1] = in;
             }
         }
     }
-    bytes += ext_of(M, bm, pc[0]) * ext_of(N, bn, pc[1]);
     return bytes * 4;
 }
 
 MXT_TEST(dram_traffic_matches_block_walk) {
     struct mxt_model_machine mm;
     CHECK_EQ_INT(load("i9-10900k.json", &mm), 0);
+    /* a local memory that holds the blocks but not the packed problems, so the
+     * walk, not the compulsory-only clamp, sets the DRAM traffic */
+    mm.lv[mm.shared_idx].usable = 64 * 1024;
     const int64_t shapes[][3] = {{100, 100, 100}, {97, 203, 151}, {480, 95, 33},
                                  {17, 300, 401},  {250, 250, 7},  {1, 50, 500}};
     for (size_t si = 0; si < 3; si++) { /* the CAKE orders; goto below without C reuse */
@@ -331,8 +328,10 @@ MXT_TEST(dram_traffic_matches_block_walk) {
             struct mxt_prediction p;
             CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_BANDWIDTH, &p), 0);
             int64_t bm = c.mc, bn = c.nc, bk = c.kc;
-            if (all_scheds[si] == MXT_SCHED_CAKE_KMN) bm *= 2;
-            if (all_scheds[si] == MXT_SCHED_CAKE_MKN) bk *= 2;
+            /* the blocks of kernels/gemm_cake.c: KMN (p*mc) x kc x nc, MKN
+             * (p*mc) x (p*kc) x nc, NKM mc x (p*kc) x (p*nc) */
+            if (all_scheds[si] != MXT_SCHED_CAKE_NKM) bm *= 2;
+            if (all_scheds[si] != MXT_SCHED_CAKE_KMN) bk *= 2;
             if (all_scheds[si] == MXT_SCHED_CAKE_NKM) bn *= 2;
             double want =
                 simulate(all_scheds[si], shapes[i][0], shapes[i][1], shapes[i][2], bm, bn, bk);
@@ -345,6 +344,7 @@ MXT_TEST(dram_traffic_matches_block_walk) {
             }
         }
     }
+    mm.lv[mm.shared_idx].usable = 200 * 1024; /* the blocks fit, the packed problem not */
     /* KMN with a single K block: B is loaded once in all (serpentine reuse) */
     struct mxt_config c = config(MXT_SCHED_CAKE_KMN, 16, 6, 2);
     c.mc = 32, c.kc = 256, c.nc = 60;
@@ -355,6 +355,102 @@ MXT_TEST(dram_traffic_matches_block_walk) {
     /* A reloaded per n block (7 of them) less one A block per n turn */
     double sav = 3 * (500 - 7 * 64) * 200.0 + 3 * 64 * 200.0;
     CHECK_NEAR(p.bytes[MXT_LVL_DRAM] - p.pack_bytes, 4 * (a - sav + b + cc), 1e-12);
+}
+
+/* CAKE packs A and B before the walk: when the packed operands and C fit in
+ * the local memory, the walk fetches only C from DRAM, once (and the packing
+ * pass's 2(MK + KN) are counted at every cache level too). */
+MXT_TEST(cake_dram_compulsory_when_packed_problem_fits) {
+    struct mxt_model_machine mm;
+    CHECK_EQ_INT(load("i9-10900k.json", &mm), 0);
+    for (size_t si = 0; si < 3; si++) {
+        struct mxt_config c = config(all_scheds[si], 16, 6, 2);
+        c.mc = 32, c.kc = 64, c.nc = 60;
+        struct mxt_problem pb = gemm(512, 384, 512, MXT_F32);
+        struct mxt_prediction p;
+        CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_BANDWIDTH, &p), 0);
+        CHECK_NEAR(p.bytes[MXT_LVL_DRAM] - p.pack_bytes, 4.0 * 512 * 384, 1e-12);
+        CHECK_NEAR(p.pack_bytes, 4.0 * 2 * (512.0 * 512 + 512.0 * 384), 1e-12);
+        CHECK(p.bytes[2] > p.pack_bytes); /* L3 serves the packing pass and the walk */
+        /* larger than the 20 MiB L3: the walk's reloads come back */
+        pb = gemm(4096, 4096, 4096, MXT_F32);
+        CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_BANDWIDTH, &p), 0);
+        CHECK(p.bytes[MXT_LVL_DRAM] - p.pack_bytes > 2 * 4.0 * 4096 * 4096);
+    }
+}
+
+/* As kernels/gemm_cake.c runs MKN, the cores split M and each walks the kc
+ * chunks of a K block: a K block deeper than K does not idle a core. */
+MXT_TEST(mkn_cores_split_m_as_the_kernel) {
+    struct mxt_model_machine mm;
+    CHECK_EQ_INT(load("i9-10900k.json", &mm), 0);
+    struct mxt_config c = config(MXT_SCHED_CAKE_MKN, 16, 6, 2);
+    c.mc = 128, c.kc = 512, c.nc = 516;
+    struct mxt_problem pb = gemm(512, 512, 512, MXT_F32);
+    struct mxt_prediction p, q;
+    CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_BANDWIDTH, &p), 0);
+    CHECK_EQ_INT(p.threads_busy, 2);
+    c.schedule = MXT_SCHED_CAKE_KMN;
+    CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_BANDWIDTH, &q), 0);
+    CHECK_NEAR(p.time[MXT_BOUND_COMPUTE], q.time[MXT_BOUND_COMPUTE], 1e-12);
+}
+
+/* The compute term uses the peak of the configuration's ISA: the probe's
+ * per-width FMA peak when the profile has it, else the ratio of widths; the
+ * generic (no FMA) kernels half the 128-bit rate. */
+MXT_TEST(compute_peak_per_isa) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/machines/skylake-sp-gold-6148.json", MXT_TEST_DATA);
+    struct mxt_machine m;
+    CHECK_EQ_INT(mxt_machine_load_file(path, &m), 0);
+    struct mxt_model_machine mm;
+    CHECK_EQ_INT(mxt_model_machine_init(&mm, &m), 0);
+    CHECK_EQ_INT(mm.isa, MXT_ISA_AVX512);
+    struct mxt_problem pb = gemm(1024, 1020, 1024, MXT_F32); /* no padding for 6 or 4 */
+    struct mxt_config c = config(MXT_SCHED_GOTO, 16, 6, 1);
+    c.mc = 96, c.kc = 256, c.nc = 1020;
+    const enum mxt_isa isas[] = {MXT_ISA_AVX512, MXT_ISA_AVX2, MXT_ISA_GENERIC};
+    double unit[3]; /* compute time x efficiency: MACs over the ISA's rate */
+    for (int i = 0; i < 3; i++) {
+        struct mxt_prediction p;
+        c.isa = isas[i];
+        if (isas[i] == MXT_ISA_GENERIC) c.mr = 8, c.nr = 4, c.mc = 96;
+        CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_DEFAULT, &p), 0);
+        unit[i] = p.time[MXT_BOUND_COMPUTE] * p.eta;
+    }
+    CHECK_NEAR(unit[1] / unit[0], 2.0, 1e-9);
+    CHECK_NEAR(unit[2] / unit[0], 8.0, 1e-9);
+    /* measured per-width peaks: AVX2 at 70 % of AVX-512 (a core that runs
+     * 512-bit FMAs at half rate would show about 100 %) */
+    for (int d = 0; d < 2; d++) {
+        m.compute.width_1t[2][d] = 100;
+        m.compute.width_1t[1][d] = 70;
+        m.compute.width_1t[0][d] = 30;
+    }
+    CHECK_EQ_INT(mxt_model_machine_init(&mm, &m), 0);
+    c = config(MXT_SCHED_GOTO, 16, 6, 1);
+    c.mc = 96, c.kc = 256, c.nc = 1020;
+    for (int i = 0; i < 3; i++) {
+        struct mxt_prediction p;
+        c.isa = isas[i];
+        if (isas[i] == MXT_ISA_GENERIC) c.mr = 8, c.nr = 4;
+        CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c, MXT_SIZING_DEFAULT, &p), 0);
+        unit[i] = p.time[MXT_BOUND_COMPUTE] * p.eta;
+    }
+    CHECK_NEAR(unit[1] / unit[0], 1 / 0.7, 1e-9);
+    CHECK_NEAR(unit[2] / unit[0], 2 / 0.3, 1e-9);
+    /* f64 never beats f32 on the same ISA and blocks */
+    for (int i = 0; i < 3; i++) {
+        struct mxt_prediction p32, p64;
+        struct mxt_config c32 = config(MXT_SCHED_CAKE_KMN, 0, 0, 1), c64;
+        c32.isa = isas[i];
+        c64 = c32;
+        pb = gemm(512, 512, 512, MXT_F32);
+        CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c32, MXT_SIZING_DEFAULT, &p32), 0);
+        pb.dtype = MXT_F64;
+        CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &c64, MXT_SIZING_DEFAULT, &p64), 0);
+        CHECK(p64.seconds > p32.seconds);
+    }
 }
 
 MXT_TEST(contraction_matmul_equals_gemm) {
