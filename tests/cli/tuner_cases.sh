@@ -321,6 +321,160 @@ case_bench_with_profile() {
 
 # ---- bench --op spmm and --op lowrank ----
 
+case_bench_help_names_the_ops() {
+    expect 0 "$MXTUNE" bench --help
+    for f in "--op spmm" "--op lowrank" --density --rank --order "2 nnz(A) N" "K + R"; do
+        grep -qF -- "$f" "$T/out" || fail "help does not name $f"
+    done
+    grep -q "no kernels yet" "$T/out" && fail "stale help"
+    true
+}
+case_bench_sparse_lowrank_bad_input() {
+    local s="-m 64 -n 64 -k 32"
+    expect 2 "$MXTUNE" bench --op spmm $s; one_line_error "--density"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0; one_line_error "--density"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 1.01; one_line_error "--density"
+    expect 2 "$MXTUNE" bench --op spmm $s --density -0.5; one_line_error "--density"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0.1 --dtype f64; one_line_error "f32"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0.1 --sizing model; one_line_error "--sizing"
+    expect 2 "$MXTUNE" bench --op lowrank $s; one_line_error "--rank"
+    expect 2 "$MXTUNE" bench --op lowrank $s --rank 0; one_line_error "--rank"
+    expect 2 "$MXTUNE" bench --op lowrank $s --rank -4; one_line_error "--rank"
+    expect 2 "$MXTUNE" bench --op lowrank $s --rank 33; one_line_error "min(m, k) = 32"
+    expect 2 "$MXTUNE" bench --op lowrank $s --rank 8 --order fastest; one_line_error "--order"
+    expect 2 "$MXTUNE" bench $s --rank 8; one_line_error "--rank"
+    expect 2 "$MXTUNE" bench $s --density 0.5; one_line_error "--density"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0.5 --order auto; one_line_error "--order"
+    # illegal configurations: the reason, exit 2 (a profile, so no other line)
+    profile "$T/p.db"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0.1 --schedule goto --db "$T/p.db"
+    one_line_error "illegal configuration"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0.1 --nr 20 --db "$T/p.db"
+    one_line_error "nr"
+    expect 2 "$MXTUNE" bench --op spmm $s --density 0.1 --mr 16 --mc 24 --db "$T/p.db"
+    one_line_error "multiple"
+    expect 2 "$MXTUNE" bench --op lowrank $s --rank 8 --mr 7 --nr 5 --db "$T/p.db"
+    one_line_error "illegal configuration"
+    [ "$(rows "$T/p.db")" = 0 ] || fail "a refused configuration was stored"
+}
+case_bench_sparse_lowrank_too_large() {
+    expect 1 "$MXTUNE" bench --op spmm -m 1000000 -n 1000000 -k 1000000 --density 0.5 \
+        --no-store --db "$T/none.db"
+    error_mentions "cannot allocate"
+    expect 1 "$MXTUNE" bench --op lowrank -m 1000000 -n 1000000 -k 1000000 --rank 100000 \
+        --no-store --db "$T/none.db"
+    error_mentions "cannot allocate"
+}
+case_bench_spmm_json() {
+    need_jq
+    expect 0 "$MXTUNE" bench --op spmm --density 0.1 -m 160 -n 128 -k 192 --reps 3 --json \
+        --db "$T/none.db"
+    has_keys schema op dtype m n k config gflops gflops_median seconds seconds_min runs \
+        predicted_seconds predicted_gflops max_rel_error error_bound within_bound ok density nnz \
+        pack_seconds pack_timed flops flops_counted
+    [ "$(jget .op)" = spmm ] || fail "op"
+    [ "$(jget .ok)" = true ] || fail "result outside the bound"
+    [ "$(jq '.checked_entries > 0' "$T/out")" = true ] || fail "nothing checked"
+    [ "$(jget .runs)" = 3 ] || fail "runs"
+    [ "$(jget .config.schedule)" = cake-kmn ] || fail "schedule"
+    [ "$(jget .pack_timed)" = false ] || fail "pack_timed"
+    # useful flops: 2 nnz N; the error bound c K u for f32
+    [ "$(jq '.flops == 2 * .nnz * .n' "$T/out")" = true ] || fail "flops are not 2 nnz n"
+    [ "$(jq '.error_bound == .error_bound_c * .k * pow(2; -24)' "$T/out")" = true ] \
+        || fail "error bound"
+    [ "$(jq '.nnz > 0.08 * 160 * 192 and .nnz < 0.12 * 160 * 192' "$T/out")" = true ] \
+        || fail "nnz far from the density"
+    [ "$(jq '.gflops >= .gflops_median' "$T/out")" = true ] || fail "best below the median"
+    local nnz; nnz=$(jget .nnz)
+    # the tile and blocks as asked; the same seed draws the same A
+    expect 0 "$MXTUNE" bench --op spmm --density 0.1 -m 160 -n 128 -k 192 --reps 2 --json \
+        --mr 16 --kc 64 --nr 32 --mc 32 --nc 64 --threads 1 --db "$T/none.db"
+    [ "$(jq -c '[.config.mr, .config.kc, .config.nr, .config.mc, .config.nc, .config.threads]' \
+        "$T/out")" = "[16,64,32,32,64,1]" ] || fail "configuration not as asked"
+    [ "$(jget .nnz)" = "$nnz" ] || fail "the same seed drew another A"
+    [ "$(jget .ok)" = true ] || fail "result outside the bound"
+    # text: packing apart, the useful flops said
+    expect 0 "$MXTUNE" bench --op spmm --density 0.3 -m 128 -n 128 -k 128 --reps 2 \
+        --db "$T/none.db"
+    grep -q "^packing .*outside the timed runs" "$T/out" || fail "no packing line"
+    grep -q "2 nnz(A) N" "$T/out" || fail "the flops are not said"
+    grep -q "within" "$T/out" || fail "no error line"
+}
+case_bench_spmm_with_profile() {
+    need_jq
+    # the prediction on a fixed machine file (nothing stored), then stored with a profile
+    expect 0 "$MXTUNE" bench --op spmm --density 0.2 -m 192 -n 160 -k 224 --reps 2 --json \
+        --machine "$MXT_TEST_DATA/machines/i9-10900k.json" --db "$T/none.db"
+    [ "$(jq '.predicted_seconds > 0 and .predicted_gflops > 0' "$T/out")" = true ] \
+        || { cat "$T/err" >&2; fail "no prediction"; }
+    [ "$(jq '.predicted_gflops * .predicted_seconds * 1e9 / .flops | . > 0.999 and . < 1.001' \
+        "$T/out")" = true ] || fail "predicted GFLOP/s not of the useful flops"
+    [ "$(jget .stored)" = false ] || fail "stored with --machine"
+    profile "$T/b.db"
+    expect 0 "$MXTUNE" bench --op spmm --density 0.2 -m 192 -n 160 -k 224 --min-time 0.01 --json \
+        --db "$T/b.db"
+    [ "$(jget .ok)" = true ] || fail "result outside the bound"
+    [ "$(jget .stored)" = true ] || fail "not stored"
+    [ "$(sqlite3 "$T/b.db" "select p.op || ' ' || p.density from measurement m join problem p \
+        on m.problem_id = p.id where m.strategy = 'bench'")" = "spmm 0.2" ] \
+        || fail "the measurement was not stored as spmm at its density"
+}
+case_bench_lowrank_json() {
+    need_jq
+    expect 0 "$MXTUNE" bench --op lowrank --rank 16 -m 192 -n 128 -k 160 --reps 3 --json \
+        --db "$T/none.db"
+    has_keys schema op config gflops gflops_median seconds predicted_seconds max_rel_error \
+        rank order order_source model_order flops error_bound error_bound_k ok
+    [ "$(jget .op)" = lowrank ] || fail "op"
+    [ "$(jget .ok)" = true ] || fail "result outside the bound"
+    [ "$(jget .order)" = "U(VX)" ] || fail "order: mxt_lowrank_gemm picks U(VX) by flops here"
+    [ "$(jget .order_source)" = auto ] || fail "order_source"
+    [ "$(jget .model_order)" = null ] || fail "a model order without a profile"
+    [ "$(jq '.error_bound_k == .k + .rank' "$T/out")" = true ] || fail "bound is not K + r"
+    [ "$(jq '.error_bound == .error_bound_c * (.k + .rank) * pow(2; -24)' "$T/out")" = true ] \
+        || fail "error bound"
+    [ "$(jq '.flops == 2 * (.rank * .k * .n + .m * .rank * .n)' "$T/out")" = true ] \
+        || fail "flops of U(VX)"
+    # the other order, f64: long double reference, u = 2^-53
+    expect 0 "$MXTUNE" bench --op lowrank --rank 16 -m 192 -n 128 -k 160 --reps 2 --json \
+        --dtype f64 --order '(UV)X' --db "$T/none.db"
+    [ "$(jget .order)" = "(UV)X" ] || fail "order as asked"
+    [ "$(jget .order_source)" = given ] || fail "order_source"
+    [ "$(jget .dtype)" = f64 ] || fail "dtype"
+    [ "$(jget .ok)" = true ] || fail "result outside the bound"
+    [ "$(jq '.error_bound == .error_bound_c * (.k + .rank) * pow(2; -53)' "$T/out")" = true ] \
+        || fail "f64 error bound"
+    [ "$(jq '.flops == 2 * (.m * .rank * .k + .m * .k * .n)' "$T/out")" = true ] \
+        || fail "flops of (UV)X"
+    expect 0 "$MXTUNE" bench --op lowrank --rank 8 -m 128 -n 128 -k 128 --reps 2 --order u-vx \
+        --db "$T/none.db"
+    grep -q "order U(VX)" "$T/out" || fail "text does not say the order"
+    grep -q "(K + r) u" "$T/out" || fail "text does not say the bound"
+}
+case_bench_lowrank_with_profile() {
+    need_jq
+    expect 0 "$MXTUNE" bench --op lowrank --rank 24 -m 160 -n 192 -k 128 --reps 2 --json \
+        --machine "$MXT_TEST_DATA/machines/i9-10900k.json" --db "$T/none.db"
+    [ "$(jq '.predicted_seconds > 0' "$T/out")" = true ] || { cat "$T/err" >&2; fail "no prediction"; }
+    [ "$(jq '.model_order == "U(VX)" or .model_order == "(UV)X"' "$T/out")" = true ] \
+        || fail "no model order"
+    [ "$(jq '.predicted_order_seconds[.order] == .predicted_seconds' "$T/out")" = true ] \
+        || fail "prediction is not of the order run"
+    profile "$T/b.db"
+    expect 0 "$MXTUNE" bench --op lowrank --rank 24 -m 160 -n 192 -k 128 --min-time 0.01 --json \
+        --db "$T/b.db"
+    [ "$(jget .ok)" = true ] || fail "result outside the bound"
+    [ "$(jget .stored)" = true ] || fail "auto order not stored"
+    # an order the search does not run is not stored with its measurements
+    local other; other=$(jq -r 'if .order == "U(VX)" then "(UV)X" else "U(VX)" end' "$T/out")
+    expect 0 "$MXTUNE" bench --op lowrank --rank 24 -m 160 -n 192 -k 128 --reps 2 --json \
+        --order "$other" --db "$T/b.db"
+    [ "$(jget .order)" = "$other" ] || fail "order as asked"
+    [ "$(jget .stored)" = false ] || fail "a given order was stored"
+    [ "$(sqlite3 "$T/b.db" "select p.op || ' ' || p.rank from measurement m join problem p \
+        on m.problem_id = p.id where m.strategy = 'bench'")" = "lowrank 24" ] || fail "stored rows"
+}
+
 if [ $# -ne 1 ] || ! declare -F "case_$1" >/dev/null; then
     echo "usage: $0 CASE" >&2
     exit 2
