@@ -102,6 +102,14 @@ struct cli_config {
 int cli_dim_option(int opt, const char *arg, int64_t *m, int64_t *n, int64_t *k, int *have_m,
                    int *have_n, int *have_k);
 
+/* --op, --density and --rank of the commands that run kernels (bench, search):
+ * which is 'o', 'd' or 'r'. --op takes the ops with kernels (gemm, spmm,
+ * lowrank; `verb` names the command in the refusal, e.g. "bench runs"), --density
+ * a number in (0, 1], --rank an integer in [1, MXT_MODEL_MAX_DIM]; the have flag
+ * is set for --density and --rank. 0 or MXT_EINVAL / MXT_ERANGE with the reason. */
+int cli_op_option(int which, const char *verb, const char *arg, enum mxt_op *op, double *density,
+                  int *have_density, int64_t *rank, int *have_rank);
+
 /* The flags' help lines, for the commands' usage texts. */
 extern const char cli_config_help[];
 void cli_config_init(struct cli_config *c);

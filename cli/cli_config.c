@@ -82,6 +82,26 @@ struct cJSON *cli_config_json(const struct mxt_config *c) {
     return o;
 }
 
+int cli_op_option(int which, const char *verb, const char *arg, enum mxt_op *op, double *density,
+                  int *have_density, int64_t *rank, int *have_rank) {
+    if (which == 'o') {
+        const int rc = mxt_op_parse(arg, op);
+        if (!rc && *op != MXT_OP_GEMM && *op != MXT_OP_SPMM && *op != MXT_OP_LOWRANK)
+            return mxt_error(MXT_EINVAL, "--op %s: %s gemm, spmm and lowrank (no %s kernels yet)",
+                             arg, verb, arg);
+        return rc;
+    }
+    if (which == 'd') {
+        *have_density = 1;
+        const int rc = mxt_parse_double(arg, -1e300, 1e300, "--density", density);
+        if (!rc && !(*density > 0 && *density <= 1))
+            return mxt_error(MXT_EINVAL, "--density: '%s' is outside (0, 1]", arg);
+        return rc;
+    }
+    *have_rank = 1;
+    return mxt_parse_i64(arg, 1, MXT_MODEL_MAX_DIM, "--rank", rank);
+}
+
 int cli_dim_option(int opt, const char *arg, int64_t *m, int64_t *n, int64_t *k, int *have_m,
                    int *have_n, int *have_k) {
     int64_t *dst = opt == 'm' ? m : opt == 'n' ? n : k;

@@ -163,22 +163,13 @@ static int parse(int argc, char **argv, struct opts *o) {
             rc = cli_dim_option(c, optarg, &o->m, &o->n, &o->k, &o->have_m, &o->have_n, &o->have_k);
             break;
         case OPT_OP:
-            rc = mxt_op_parse(optarg, &o->op);
-            if (!rc && o->op != MXT_OP_GEMM && o->op != MXT_OP_SPMM && o->op != MXT_OP_LOWRANK)
-                return cli_usage_error(cmd,
-                                       "--op %s: search tunes gemm, spmm and lowrank (no %s "
-                                       "kernels yet)",
-                                       optarg, optarg);
-            break;
         case OPT_DENSITY:
-            rc = mxt_parse_double(optarg, -1e300, 1e300, "--density", &o->density);
-            if (!rc && !(o->density > 0 && o->density <= 1))
-                return cli_usage_error(cmd, "--density: '%s' is outside (0, 1]", optarg);
-            o->have_density = 1;
-            break;
         case OPT_RANK:
-            rc = mxt_parse_i64(optarg, 1, MXT_MODEL_MAX_DIM, "--rank", &o->rank);
-            o->have_rank = 1;
+            rc = cli_op_option(c == OPT_OP        ? 'o'
+                               : c == OPT_DENSITY ? 'd'
+                                                  : 'r',
+                               "search tunes", optarg, &o->op, &o->density, &o->have_density,
+                               &o->rank, &o->have_rank);
             break;
         case OPT_SHAPES:
             o->shapes = optarg;

@@ -350,16 +350,23 @@ static int gemm_run(void *ctx) {
     return run_once(g->b, g->kcfg);
 }
 
+const struct mxt_measure_opts *mxt_measure_begin(const struct mxt_measure_opts *o,
+                                                 struct mxt_measure_opts *def,
+                                                 struct mxt_measure_result *out) {
+    if (!o) {
+        mxt_measure_defaults(def);
+        o = def;
+    }
+    memset(out, 0, sizeof *out);
+    out->within_bound = 1;
+    return o;
+}
+
 int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
                            const struct mxt_measure_opts *o, struct mxt_measure_result *out) {
     struct mxt_gemm_bench *b = bench;
     struct mxt_measure_opts def;
-    if (!o) {
-        mxt_measure_defaults(&def);
-        o = &def;
-    }
-    memset(out, 0, sizeof *out);
-    out->within_bound = 1;
+    o = mxt_measure_begin(o, &def, out);
     struct mxt_config kcfg;
     mxt_tuner_kernel_config(cfg, &kcfg);
     int rc = mxt_gemm_check_config(b->dt, &kcfg);

@@ -229,12 +229,7 @@ int mxt_spmm_bench_measure(void *bench, const struct mxt_config *cfg,
                            const struct mxt_measure_opts *o, struct mxt_measure_result *out) {
     struct mxt_spmm_bench *b = bench;
     struct mxt_measure_opts def;
-    if (!o) {
-        mxt_measure_defaults(&def);
-        o = &def;
-    }
-    memset(out, 0, sizeof *out);
-    out->within_bound = 1;
+    o = mxt_measure_begin(o, &def, out);
     if (cfg->mr < 1 || cfg->mr > MXT_ROSKO_MAX_MR || cfg->kc < 1)
         return mxt_error(MXT_EINVAL, "spmm: tile mr = %d, kc = %lld is not a Rosko tile", cfg->mr,
                          (long long)cfg->kc);
@@ -436,12 +431,7 @@ int mxt_lowrank_bench_measure(void *bench, const struct mxt_config *cfg,
                               const struct mxt_measure_opts *o, struct mxt_measure_result *out) {
     struct mxt_lowrank_bench *b = bench;
     struct mxt_measure_opts def;
-    if (!o) {
-        mxt_measure_defaults(&def);
-        o = &def;
-    }
-    memset(out, 0, sizeof *out);
-    out->within_bound = 1;
+    o = mxt_measure_begin(o, &def, out);
     struct mxt_config kcfg;
     mxt_tuner_kernel_config(cfg, &kcfg);
     int rc = mxt_gemm_check_config(b->dt, &kcfg);

@@ -48,4 +48,10 @@ int mxt_measure_pick_indices(int64_t n, int64_t *out, uint64_t *rng);
 /* Physical memory in bytes (0: unknown). */
 double mxt_measure_phys_bytes(void);
 
+/* The start of every measuring function: the options (o, or the defaults written
+ * into *def when o is NULL) and a cleared result that is within its bound. */
+const struct mxt_measure_opts *mxt_measure_begin(const struct mxt_measure_opts *o,
+                                                 struct mxt_measure_opts *def,
+                                                 struct mxt_measure_result *out);
+
 #endif
