@@ -140,12 +140,20 @@ fail:
     return oom();
 }
 
-static int export_probe_runs(struct mxt_db *db, int64_t machine_id, cJSON *arr) {
+/* One column of an exported row: copied as text, or parsed as stored JSON (SQL
+ * NULL becomes null). */
+struct export_col {
+    const char *name;
+    int col;
+    int json;
+};
+
+/* Every row of `sql` (its ?1 bound to machine_id) as an object of `cols` appended
+ * to arr; `what` names the step in errors. */
+static int export_rows(struct mxt_db *db, int64_t machine_id, const char *sql, const char *what,
+                       const struct export_col *cols, int ncols, cJSON *arr) {
     sqlite3_stmt *st = NULL;
-    int rc = db_prepare(db,
-                        "SELECT mode, started, mxtune_version, profile_json, curves_json FROM "
-                        "probe_run WHERE machine_id = ?1 ORDER BY id",
-                        &st, "exporting probe runs");
+    int rc = db_prepare(db, sql, &st, what);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, machine_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -155,48 +163,41 @@ static int export_probe_runs(struct mxt_db *db, int64_t machine_id, cJSON *arr) 
             rc = oom();
             goto done;
         }
-        if (!cJSON_AddStringToObject(o, "mode", db_column_text(st, 0)) ||
-            !cJSON_AddStringToObject(o, "started", db_column_text(st, 1)) ||
-            !cJSON_AddStringToObject(o, "mxtune_version", db_column_text(st, 2))) {
-            rc = oom();
-            goto done;
+        for (int i = 0; i < ncols; i++) {
+            const struct export_col *c = &cols[i];
+            if (c->json) {
+                const char *text = (const char *)sqlite3_column_text(st, c->col);
+                if ((rc = add_stored_json(db, o, c->name, text)) != 0) goto done;
+            } else if (!cJSON_AddStringToObject(o, c->name, db_column_text(st, c->col))) {
+                rc = oom();
+                goto done;
+            }
         }
-        if ((rc = add_stored_json(db, o, "profile", db_column_text(st, 3))) != 0) goto done;
-        if ((rc = add_stored_json(db, o, "curves", (const char *)sqlite3_column_text(st, 4))) != 0)
-            goto done;
     }
-    rc = rc == SQLITE_DONE ? 0 : db_sql_error(db, rc, "exporting probe runs");
+    rc = rc == SQLITE_DONE ? 0 : db_sql_error(db, rc, what);
 done:
     sqlite3_finalize(st);
     return rc;
 }
 
+static int export_probe_runs(struct mxt_db *db, int64_t machine_id, cJSON *arr) {
+    static const struct export_col cols[] = {{"mode", 0, 0},
+                                             {"started", 1, 0},
+                                             {"mxtune_version", 2, 0},
+                                             {"profile", 3, 1},
+                                             {"curves", 4, 1}};
+    return export_rows(db, machine_id,
+                       "SELECT mode, started, mxtune_version, profile_json, curves_json FROM "
+                       "probe_run WHERE machine_id = ?1 ORDER BY id",
+                       "exporting probe runs", cols, (int)MXT_ARRAY_LEN(cols), arr);
+}
+
 static int export_calibrations(struct mxt_db *db, int64_t machine_id, cJSON *arr) {
-    sqlite3_stmt *st = NULL;
-    int rc = db_prepare(db,
-                        "SELECT kernel, params_json, created FROM calibration WHERE "
-                        "machine_id = ?1 ORDER BY kernel",
-                        &st, "exporting calibrations");
-    if (rc) return rc;
-    sqlite3_bind_int64(st, 1, machine_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o)) {
-            cJSON_Delete(o);
-            rc = oom();
-            goto done;
-        }
-        if (!cJSON_AddStringToObject(o, "kernel", db_column_text(st, 0)) ||
-            !cJSON_AddStringToObject(o, "created", db_column_text(st, 2))) {
-            rc = oom();
-            goto done;
-        }
-        if ((rc = add_stored_json(db, o, "params", db_column_text(st, 1))) != 0) goto done;
-    }
-    rc = rc == SQLITE_DONE ? 0 : db_sql_error(db, rc, "exporting calibrations");
-done:
-    sqlite3_finalize(st);
-    return rc;
+    static const struct export_col cols[] = {{"kernel", 0, 0}, {"created", 2, 0}, {"params", 1, 1}};
+    return export_rows(db, machine_id,
+                       "SELECT kernel, params_json, created FROM calibration WHERE "
+                       "machine_id = ?1 ORDER BY kernel",
+                       "exporting calibrations", cols, (int)MXT_ARRAY_LEN(cols), arr);
 }
 
 static int export_machine(struct mxt_db *db, sqlite3_stmt *row, cJSON *machines) {

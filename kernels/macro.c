@@ -4,71 +4,20 @@
  * inside [0, m) x [0, n). Also C *= beta for the alpha == 0 / K == 0 cases. */
 #include "mxt_kernels.h"
 
-static void macro_f32(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
-                      const float *ap, const float *bp, float *c, float beta) {
-    const int mr = plan->cfg.mr, nr = plan->cfg.nr;
-    const int64_t ldc = plan->prob.ldc;
-    const float alpha = (float)plan->prob.alpha;
-    const mxt_ukr_f32_fn ukr = plan->ukr->f32;
-    _Alignas(64) float tile[MXT_TILE_MAX];
-    for (int64_t jr = 0; jr < n; jr += nr) {
-        const int64_t nb = mxt_min64(nr, n - jr);
-        const float *b = bp + jr * k;
-        for (int64_t ir = 0; ir < m; ir += mr) {
-            const int64_t mb = mxt_min64(mr, m - ir);
-            const float *a = ap + ir * k;
-            float *cc = c + ir + jr * ldc;
-            if (mb == mr && nb == nr) {
-                ukr(k, a, b, cc, ldc, alpha, beta);
-                continue;
-            }
-            ukr(k, a, b, tile, mr, alpha, 0.0f);
-            for (int64_t j = 0; j < nb; j++) {
-                float *cj = cc + j * ldc;
-                const float *tj = tile + j * mr;
-                if (beta == 0.0f)
-                    for (int64_t i = 0; i < mb; i++)
-                        cj[i] = tj[i];
-                else
-                    for (int64_t i = 0; i < mb; i++)
-                        cj[i] = tj[i] + beta * cj[i];
-            }
-        }
-    }
-}
+/* The jr/ir loops for one element type; macro_body.h is this loop written once
+ * over MXT_MACRO_T (element type), MXT_MACRO_FN (micro-kernel pointer type),
+ * MXT_MACRO_UKR (its member of struct mxt_ukr) and MXT_MACRO_NAME. */
+#define MXT_MACRO_T float
+#define MXT_MACRO_FN mxt_ukr_f32_fn
+#define MXT_MACRO_UKR f32
+#define MXT_MACRO_NAME macro_f32
+#include "macro_body.h"
 
-static void macro_f64(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
-                      const double *ap, const double *bp, double *c, double beta) {
-    const int mr = plan->cfg.mr, nr = plan->cfg.nr;
-    const int64_t ldc = plan->prob.ldc;
-    const double alpha = plan->prob.alpha;
-    const mxt_ukr_f64_fn ukr = plan->ukr->f64;
-    _Alignas(64) double tile[MXT_TILE_MAX];
-    for (int64_t jr = 0; jr < n; jr += nr) {
-        const int64_t nb = mxt_min64(nr, n - jr);
-        const double *b = bp + jr * k;
-        for (int64_t ir = 0; ir < m; ir += mr) {
-            const int64_t mb = mxt_min64(mr, m - ir);
-            const double *a = ap + ir * k;
-            double *cc = c + ir + jr * ldc;
-            if (mb == mr && nb == nr) {
-                ukr(k, a, b, cc, ldc, alpha, beta);
-                continue;
-            }
-            ukr(k, a, b, tile, mr, alpha, 0.0);
-            for (int64_t j = 0; j < nb; j++) {
-                double *cj = cc + j * ldc;
-                const double *tj = tile + j * mr;
-                if (beta == 0.0)
-                    for (int64_t i = 0; i < mb; i++)
-                        cj[i] = tj[i];
-                else
-                    for (int64_t i = 0; i < mb; i++)
-                        cj[i] = tj[i] + beta * cj[i];
-            }
-        }
-    }
-}
+#define MXT_MACRO_T double
+#define MXT_MACRO_FN mxt_ukr_f64_fn
+#define MXT_MACRO_UKR f64
+#define MXT_MACRO_NAME macro_f64
+#include "macro_body.h"
 
 void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
                       const void *ap, const void *bp, void *c, double beta) {
