@@ -182,6 +182,41 @@ static int cake_reference(const struct mxt_model_machine *mm, enum mxt_schedule 
     return 0;
 }
 
+/* The outer block of mxtune's CAKE rule: alpha is the bandwidth need sF / (B x - sF)
+ * (at least 1; `alpha` itself when given), capped by what the shared cache holds
+ * beside the p slices of x (cap in elements; MKN keeps p kc chunks, the others
+ * one). While the outer block would be thinner than its tile `out_tile`, the slice
+ * x shrinks by its tile `x_tile` (not when x was given: `x_fixed`). Returns the
+ * outer extent, a multiple of out_tile in [out_tile, out_dim rounded up]. */
+static int64_t cake_outer_block(double sF, double B, double cap, double P, int64_t kc, int mkn,
+                                int free_alpha, double alpha, int64_t *x, int x_tile, int out_tile,
+                                int x_fixed, int64_t out_dim, struct mxt_sizing_detail *det) {
+    for (;;) {
+        const double xs = (double)*x;
+        double need = B * xs > sF ? sF / (B * xs - sF) : HUGE_VAL;
+        double amax = mkn ? (cap - P * xs * kc) / (P * P * xs * (kc + xs))
+                          : (cap - P * xs * kc) / (P * xs * (kc + P * xs));
+        det->alpha_need = need;
+        det->alpha_l3 = amax;
+        if (free_alpha) {
+            alpha = need > 1 ? need : 1;
+            if (alpha > amax) {
+                alpha = amax;
+                det->assumed |= MXT_ASSUME_ALPHA_CAP;
+            }
+        }
+        if (alpha * P * xs >= out_tile || *x <= x_tile || x_fixed) break;
+        *x -= x_tile; /* local memory too small: shrink the slice */
+    }
+    int64_t ob = mxt_rdown((int64_t)floor(alpha * P * (double)*x + 1e-9), out_tile);
+    if (free_alpha && (double)(ob + out_tile) / (P * (double)*x) <= det->alpha_l3 &&
+        ob < alpha * P * (double)*x)
+        ob += out_tile; /* round up to the tile when the local memory still holds it */
+    if (ob < out_tile) ob = out_tile;
+    if (ob > mxt_rup(out_dim, out_tile)) ob = mxt_rup(out_dim, out_tile);
+    return ob;
+}
+
 /* mxtune's rule: usable capacities, alpha from the measured DRAM bandwidth
  * (the smallest alpha with R = s*F*(1+alpha)/(alpha*mc) <= B_dram(p)/2, at
  * least 1), capped by the local memory with the p threads actually used. */
@@ -216,30 +251,9 @@ static int cake_bandwidth(const struct mxt_model_machine *mm, enum mxt_schedule 
             det->small_dim = 1;
         }
         int64_t kc = b->kc ? b->kc : (x0 < k ? x0 : k);
-        if (!b->mc) {
-            double alpha = b->alpha;
-            for (;;) {
-                double need = B * x > sF ? sF / (B * x - sF) : HUGE_VAL;
-                double amax = (cap - kc * P * x) / (P * x * (kc + P * x));
-                det->alpha_need = need;
-                det->alpha_l3 = amax;
-                if (free_alpha) {
-                    alpha = need > 1 ? need : 1;
-                    if (alpha > amax) {
-                        alpha = amax;
-                        det->assumed |= MXT_ASSUME_ALPHA_CAP;
-                    }
-                }
-                if (alpha * P * x >= mr || x <= nr || b->nc) break;
-                x -= nr; /* local memory too small: shrink the slice */
-            }
-            int64_t mb = mxt_rdown((int64_t)floor(alpha * P * x + 1e-9), mr);
-            if (free_alpha && (double)(mb + mr) / (P * x) <= det->alpha_l3 && mb < alpha * P * x)
-                mb += mr; /* round up to mr when the local memory still holds it */
-            if (mb < mr) mb = mr;
-            if (mb > mxt_rup(m, mr)) mb = mxt_rup(m, mr);
-            b->mc = mb;
-        }
+        if (!b->mc)
+            b->mc = cake_outer_block(sF, B, cap, P, kc, 0, free_alpha, b->alpha, &x, nr, mr,
+                                     b->nc != 0, m, det);
         b->nc = x;
         b->kc = kc;
         b->alpha = (double)b->mc / (P * b->nc);
@@ -263,32 +277,9 @@ static int cake_bandwidth(const struct mxt_model_machine *mm, enum mxt_schedule 
         }
         if (!kc) kc = x0 < k ? x0 : k;
     }
-    if (!b->nc) {
-        double alpha = b->alpha;
-        for (;;) {
-            double need = B * x > sF ? sF / (B * x - sF) : HUGE_VAL;
-            double amax = sched == MXT_SCHED_CAKE_MKN
-                              ? (cap - P * x * kc) / (P * P * x * (kc + x))
-                              : (cap - P * x * kc) / (kc * P * x + P * P * x * x);
-            det->alpha_need = need;
-            det->alpha_l3 = amax;
-            if (free_alpha) {
-                alpha = need > 1 ? need : 1;
-                if (alpha > amax) {
-                    alpha = amax;
-                    det->assumed |= MXT_ASSUME_ALPHA_CAP;
-                }
-            }
-            if (alpha * P * x >= nr || x <= mr || b->mc) break;
-            x -= mr; /* local memory too small: shrink the slice */
-        }
-        int64_t nc = mxt_rdown((int64_t)floor(alpha * P * x + 1e-9), nr);
-        if (free_alpha && (double)(nc + nr) / (P * x) <= det->alpha_l3 && nc < alpha * P * x)
-            nc += nr; /* round up to nr when the local memory still holds it */
-        if (nc < nr) nc = nr;
-        if (nc > mxt_rup(n, nr)) nc = mxt_rup(n, nr);
-        b->nc = nc;
-    }
+    if (!b->nc)
+        b->nc = cake_outer_block(sF, B, cap, P, kc, sched == MXT_SCHED_CAKE_MKN, free_alpha,
+                                 b->alpha, &x, mr, nr, b->mc != 0, n, det);
     b->mc = x;
     b->kc = kc;
     b->alpha = (double)b->nc / (P * b->mc);
