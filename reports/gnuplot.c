@@ -159,11 +159,11 @@ void gp_byte_tics(FILE *f, const char *axis, double lo, double hi) {
     fprintf(f, ")\nset m%stics %d\n", axis, step > 1 ? step : 2);
 }
 
-void gp_decade_tics(FILE *f, const char *axis, double lo, double hi) {
+void gp_decade_tics_with(FILE *f, const char *axis, double lo, double hi, int max_decades,
+                         void (*label)(double v, char *buf, size_t size)) {
     static const double steps[] = {1, 2, 5};
     if (!(lo > 0) || !(hi > lo)) return;
-    /* 1-2-5 on up to five decades; beyond that only the powers of ten. */
-    size_t n_steps = log10(hi / lo) > 5 ? 1 : MXT_ARRAY_LEN(steps);
+    size_t n_steps = log10(hi / lo) > max_decades ? 1 : MXT_ARRAY_LEN(steps);
     fprintf(f, "set %stics (", axis);
     int first = 1;
     for (int e = (int)floor(log10(lo)); e <= (int)ceil(log10(hi)); e++)
@@ -171,11 +171,15 @@ void gp_decade_tics(FILE *f, const char *axis, double lo, double hi) {
             double v = steps[i] * pow(10.0, e);
             if (v < lo * 0.999 || v > hi * 1.001) continue;
             char b[32];
-            rpt_value(v, b, sizeof b);
+            label(v, b, sizeof b);
             fprintf(f, "%s'%s' %.17g", first ? "" : ", ", b, v);
             first = 0;
         }
     fprintf(f, ")\n");
+}
+
+void gp_decade_tics(FILE *f, const char *axis, double lo, double hi) {
+    gp_decade_tics_with(f, axis, lo, hi, 5, rpt_value);
 }
 
 void rpt_value(double v, char *buf, size_t size) {

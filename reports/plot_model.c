@@ -176,23 +176,6 @@ static void time_text(double v, char *buf, size_t size) {
         snprintf(buf, size, "%g ns", v * 1e9);
 }
 
-static void time_tics(FILE *f, const char *axis, double lo, double hi) {
-    static const double steps[] = {1, 2, 5};
-    size_t n_steps = log10(hi / lo) > 4 ? 1 : MXT_ARRAY_LEN(steps);
-    fprintf(f, "set %stics (", axis);
-    int first = 1;
-    for (int e = (int)floor(log10(lo)); e <= (int)ceil(log10(hi)); e++)
-        for (size_t i = 0; i < n_steps; i++) {
-            double v = steps[i] * pow(10.0, e);
-            if (v < lo * 0.999 || v > hi * 1.001) continue;
-            char b[32];
-            time_text(v, b, sizeof b);
-            fprintf(f, "%s'%s' %.17g", first ? "" : ", ", b, v);
-            first = 0;
-        }
-    fprintf(f, ")\n");
-}
-
 static void write_dat(FILE *f, const struct mxt_report_input *in, const struct mxt_model_stats *s,
                       double lo, double hi) {
     fprintf(f, "# mxtune model against measurement, machine %s\n", in->machine.fingerprint);
@@ -258,8 +241,8 @@ static void write_gp(FILE *f, const struct mxt_report_input *in, const struct mx
             "set lmargin at screen 0.10\nset rmargin at screen 0.62\n"
             "set bmargin at screen 0.11\nset tmargin at screen 0.91\n",
             lo, hi, lo, hi);
-    time_tics(f, "x", lo, hi);
-    time_tics(f, "y", lo, hi);
+    gp_decade_tics_with(f, "x", lo, hi, 4, time_text);
+    gp_decade_tics_with(f, "y", lo, hi, 4, time_text);
     fprintf(f, "set grid xtics ytics lc rgb '#e0e0e0' lt 1\n"
                "set key inside top left box lc rgb '#aaaaaa' opaque spacing 1.2\n");
     gp_png(f, "model");

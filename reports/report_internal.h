@@ -36,6 +36,10 @@ void gp_svg(FILE *f, const char *name);
  * (every 2^step), or 1-2-5 decades for rates and times. */
 void gp_byte_tics(FILE *f, const char *axis, double lo, double hi);
 void gp_decade_tics(FILE *f, const char *axis, double lo, double hi);
+/* The same with labels written by `label` and 1-2-5 steps on up to `max_decades`
+ * decades (only the powers of ten beyond). */
+void gp_decade_tics_with(FILE *f, const char *axis, double lo, double hi, int max_decades,
+                         void (*label)(double v, char *buf, size_t size));
 
 /* "48 KiB", "1.5 MiB" (mxt_format_bytes) and "417 GB/s"-style values with
  * three significant digits. */
