@@ -59,13 +59,7 @@ static int config_kernel(enum mxt_dtype dtype, const struct mxt_config *cfg,
                      cfg->mr, cfg->nr, mxt_isa_name(cfg->isa == MXT_ISA_AUTO ? isa : cfg->isa));
 }
 
-int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg) {
-    static const struct mxt_config zero;
-    if (!cfg) cfg = &zero;
-    if (dtype != MXT_F32 && dtype != MXT_F64)
-        return mxt_error(MXT_EINVAL, "unknown dtype %d", (int)dtype);
-    if (cfg->schedule < MXT_SCHED_CAKE || cfg->schedule > MXT_SCHED_GOTO)
-        return mxt_error(MXT_EINVAL, "unknown schedule %d", (int)cfg->schedule);
+int mxt_config_check_ranges(const struct mxt_config *cfg) {
     if (cfg->threads < 0 || cfg->threads > MXT_MAX_THREADS)
         return mxt_error(MXT_EINVAL, "threads=%d out of range [0, %d]", cfg->threads,
                          MXT_MAX_THREADS);
@@ -74,9 +68,20 @@ int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg) {
                          (long long)cfg->mc, (long long)cfg->kc, (long long)cfg->nc);
     if (!isfinite(cfg->alpha) || cfg->alpha < 0)
         return mxt_error(MXT_EINVAL, "alpha=%g must be finite and >= 0", cfg->alpha);
-    const struct mxt_ukr *u;
-    int rc = config_kernel(dtype, cfg, &u);
+    return 0;
+}
+
+int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg) {
+    static const struct mxt_config zero;
+    if (!cfg) cfg = &zero;
+    if (dtype != MXT_F32 && dtype != MXT_F64)
+        return mxt_error(MXT_EINVAL, "unknown dtype %d", (int)dtype);
+    if (cfg->schedule < MXT_SCHED_CAKE || cfg->schedule > MXT_SCHED_GOTO)
+        return mxt_error(MXT_EINVAL, "unknown schedule %d", (int)cfg->schedule);
+    int rc = mxt_config_check_ranges(cfg);
     if (rc) return rc;
+    const struct mxt_ukr *u;
+    if ((rc = config_kernel(dtype, cfg, &u))) return rc;
     if (cfg->mc % u->info.mr != 0)
         return mxt_error(MXT_EINVAL, "mc=%lld is not a multiple of mr=%d", (long long)cfg->mc,
                          u->info.mr);

@@ -145,6 +145,9 @@ void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, in
 void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ldc, double beta);
 
 /* The drivers (0 or MXT_ENOMEM). */
+/* The ranges every kernel's configuration shares: threads in [0, MXT_MAX_THREADS],
+ * cache blocks not negative, alpha finite and not negative. 0 or MXT_EINVAL. */
+int mxt_config_check_ranges(const struct mxt_config *cfg);
 int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan);
 int mxt_gemm_run_cake(const struct mxt_gemm_plan *plan);
 

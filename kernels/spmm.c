@@ -77,22 +77,15 @@ int mxt_spmm_resolve_config(const struct mxt_rosko *A, int64_t N, const struct m
                          "spmm runs Rosko's K-first order: schedule cake or cake-kmn, "
                          "not '%s'",
                          mxt_schedule_name(cfg->schedule));
-    if (cfg->threads < 0 || cfg->threads > MXT_MAX_THREADS)
-        return mxt_error(MXT_EINVAL, "threads=%d out of range [0, %d]", cfg->threads,
-                         MXT_MAX_THREADS);
-    if (cfg->mc < 0 || cfg->kc < 0 || cfg->nc < 0)
-        return mxt_error(MXT_EINVAL, "negative cache block (mc=%lld kc=%lld nc=%lld)",
-                         (long long)cfg->mc, (long long)cfg->kc, (long long)cfg->nc);
-    if (!isfinite(cfg->alpha) || cfg->alpha < 0)
-        return mxt_error(MXT_EINVAL, "alpha=%g must be finite and >= 0", cfg->alpha);
+    int rc = mxt_config_check_ranges(cfg);
+    if (rc) return rc;
     if (cfg->mr != 0 && cfg->mr != A->mr)
         return mxt_error(MXT_EINVAL, "mr=%d but the matrix was packed with mr=%d", cfg->mr, A->mr);
     if (cfg->kc != 0 && cfg->kc != A->kc)
         return mxt_error(MXT_EINVAL, "kc=%lld but the matrix was packed with kc=%lld",
                          (long long)cfg->kc, (long long)A->kc);
     struct mxt_config r = *cfg;
-    int rc = resolve_isa(cfg->isa, &r.isa);
-    if (rc) return rc;
+    if ((rc = resolve_isa(cfg->isa, &r.isa))) return rc;
     if (r.nr == 0) r.nr = r.isa == MXT_ISA_AVX512 ? MXT_SPMM_NR_DEFAULT : 16;
     if (!mxt_spmm_ukr_find(r.isa, r.nr))
         return mxt_error(MXT_EINVAL, "no Rosko kernel with nr=%d for isa '%s' (16, 32, 48, 64)",

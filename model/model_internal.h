@@ -75,6 +75,10 @@ struct job {
 
 /* Check the machine has what the time model needs for dt. */
 int model_check_machine(const struct mxt_model_machine *mm, enum mxt_dtype dt);
+/* The sizes of C (m x n) = A (m x k) B (k x n) and the machine for dt: each size
+ * in range, each operand countable, the machine complete. */
+int model_check_problem(const struct mxt_model_machine *mm, enum mxt_dtype dt, int64_t m, int64_t n,
+                        int64_t k);
 /* Per-core flop/s for dt with p cores busy, and B_dram(p) in bytes/s. */
 double model_core_flops(const struct mxt_model_machine *mm, enum mxt_dtype dt, int p);
 double model_dram_bw(const struct mxt_model_machine *mm, int p);

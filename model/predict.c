@@ -52,9 +52,8 @@ const char *mxt_lowrank_order_name(int order) {
     return order ? "(UV)X" : "U(VX)";
 }
 
-int model_dense(const struct mxt_model_machine *mm, enum mxt_dtype dt, int64_t m, int64_t n,
-                int64_t k, int beta, int prepacked_a, const struct mxt_config *cfg,
-                enum mxt_sizing sizing, struct mxt_prediction *out) {
+int model_check_problem(const struct mxt_model_machine *mm, enum mxt_dtype dt, int64_t m, int64_t n,
+                        int64_t k) {
     int rc;
     if ((rc = model_check_dim(m, "m")) || (rc = model_check_dim(n, "n")) ||
         (rc = model_check_dim(k, "k")))
@@ -64,6 +63,14 @@ int model_dense(const struct mxt_model_machine *mm, enum mxt_dtype dt, int64_t m
         (rc = model_check_product((double)m, (double)n, "C (m x n)")))
         return rc;
     if ((rc = model_check_machine(mm, dt))) return rc;
+    return 0;
+}
+
+int model_dense(const struct mxt_model_machine *mm, enum mxt_dtype dt, int64_t m, int64_t n,
+                int64_t k, int beta, int prepacked_a, const struct mxt_config *cfg,
+                enum mxt_sizing sizing, struct mxt_prediction *out) {
+    int rc;
+    if ((rc = model_check_problem(mm, dt, m, n, k))) return rc;
     struct resolved r;
     rc = model_resolve(mm, MXT_OP_GEMM, dt, m, n, k, 1.0, cfg, sizing, &r);
     if (rc) return rc;

@@ -11,14 +11,7 @@ int model_sparse(const struct mxt_model_machine *mm, enum mxt_dtype dt, int64_t 
                  struct mxt_prediction *out) {
     int rc;
     if (!(d > 0 && d <= 1)) return mxt_error(MXT_ERANGE, "density = %g is outside (0, 1]", d);
-    if ((rc = model_check_dim(m, "m")) || (rc = model_check_dim(n, "n")) ||
-        (rc = model_check_dim(k, "k")))
-        return rc;
-    if ((rc = model_check_product((double)m, (double)k, "A (m x k)")) ||
-        (rc = model_check_product((double)k, (double)n, "B (k x n)")) ||
-        (rc = model_check_product((double)m, (double)n, "C (m x n)")))
-        return rc;
-    if ((rc = model_check_machine(mm, dt))) return rc;
+    if ((rc = model_check_problem(mm, dt, m, n, k))) return rc;
     struct resolved r;
     rc = model_resolve(mm, MXT_OP_SPMM, dt, m, n, k, d, cfg, sizing, &r);
     if (rc) return rc;
