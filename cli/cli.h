@@ -118,9 +118,6 @@ static inline int cli_is_config_option(int opt) {
 }
 /* Parse one configuration flag: 0 or MXT_EINVAL / MXT_ERANGE naming the value. */
 int cli_config_option(int opt, const char *arg, struct cli_config *c);
-/* The configuration as CLI.md's JSON object (cJSON; NULL when out of memory). */
-struct cJSON;
-struct cJSON *cli_config_json(const struct mxt_config *c);
 
 /* `mxtune model accuracy`: the model against this machine's measurements. */
 int cli_model_accuracy(const char *db_path, int json);

@@ -67,21 +67,6 @@ int cli_config_option(int opt, const char *arg, struct cli_config *c) {
     return rc;
 }
 
-struct cJSON *cli_config_json(const struct mxt_config *c) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
-    cJSON_AddStringToObject(o, "schedule", mxt_schedule_name(c->schedule));
-    cJSON_AddStringToObject(o, "isa", mxt_isa_name(c->isa));
-    cJSON_AddNumberToObject(o, "mr", c->mr);
-    cJSON_AddNumberToObject(o, "nr", c->nr);
-    cJSON_AddNumberToObject(o, "mc", (double)c->mc);
-    cJSON_AddNumberToObject(o, "kc", (double)c->kc);
-    cJSON_AddNumberToObject(o, "nc", (double)c->nc);
-    cJSON_AddNumberToObject(o, "alpha", c->alpha);
-    cJSON_AddNumberToObject(o, "threads", c->threads);
-    return o;
-}
-
 int cli_op_option(int which, const char *verb, const char *arg, enum mxt_op *op, double *density,
                   int *have_density, int64_t *rank, int *have_rank) {
     if (which == 'o') {

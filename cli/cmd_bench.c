@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "cli.h"
+#include "mxt_db_tune.h"
 #include "mxt_common.h"
 #include "mxt_db.h"
 #include "mxt_tuner.h"
@@ -357,7 +358,7 @@ static int emit_json(const struct opts *o, const struct run *x) {
         else
             cJSON_AddNullToObject(d, "model_order");
     }
-    cJSON_AddItemToObject(d, "config", cli_config_json(cfg));
+    cJSON_AddItemToObject(d, "config", mxt_db_config_json(cfg));
     cJSON_AddNumberToObject(d, "flops", x->flops);
     cJSON_AddStringToObject(
         d, "flops_counted",

@@ -92,25 +92,9 @@ static int db_list(const struct cli_common *o) {
 
 /* ---- show ---- */
 
-static cJSON *config_json(const struct mxt_config *c) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "schedule", mxt_schedule_name(c->schedule)) ||
-        !cJSON_AddStringToObject(o, "isa", mxt_isa_name(c->isa)) ||
-        !cJSON_AddNumberToObject(o, "mr", c->mr) || !cJSON_AddNumberToObject(o, "nr", c->nr) ||
-        !cJSON_AddNumberToObject(o, "mc", (double)c->mc) ||
-        !cJSON_AddNumberToObject(o, "kc", (double)c->kc) ||
-        !cJSON_AddNumberToObject(o, "nc", (double)c->nc) ||
-        !cJSON_AddNumberToObject(o, "alpha", c->alpha) ||
-        !cJSON_AddNumberToObject(o, "threads", c->threads)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
 static int add_tuned_json(const struct mxt_db_tuned *t, void *ctx) {
     cJSON *o = cJSON_CreateObject(), *p = mxt_db_problem_json(&t->problem),
-          *c = config_json(&t->best.config);
+          *c = mxt_db_config_json(&t->best.config);
     cJSON *prov = cJSON_Parse(t->provenance);
     if (!o || !p || !c || !cJSON_AddItemToArray(ctx, o)) goto fail;
     cJSON_AddItemToObject(o, "problem", p);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "mxt_db_tune.h"
 #include "mxt_common.h"
 #include "mxtune/config.h"
 #include "mxtune/gemm.h"
@@ -113,25 +114,9 @@ static int parse(int argc, char **argv, struct opts *o) {
     return 0;
 }
 
-static cJSON *config_json(const struct mxt_config *c) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "schedule", mxt_schedule_name(c->schedule)) ||
-        !cJSON_AddStringToObject(o, "isa", mxt_isa_name(c->isa)) ||
-        !cJSON_AddNumberToObject(o, "mr", c->mr) || !cJSON_AddNumberToObject(o, "nr", c->nr) ||
-        !cJSON_AddNumberToObject(o, "mc", (double)c->mc) ||
-        !cJSON_AddNumberToObject(o, "kc", (double)c->kc) ||
-        !cJSON_AddNumberToObject(o, "nc", (double)c->nc) ||
-        !cJSON_AddNumberToObject(o, "alpha", c->alpha) ||
-        !cJSON_AddNumberToObject(o, "threads", c->threads)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
 static int print_json(const struct opts *o, const struct mxt_handle_info *info,
                       const struct mxt_lookup_result *r) {
-    cJSON *root = cJSON_CreateObject(), *cfg = config_json(&r->config), *tuned = NULL;
+    cJSON *root = cJSON_CreateObject(), *cfg = mxt_db_config_json(&r->config), *tuned = NULL;
     char *doc = NULL;
     int ok = root && cfg && cJSON_AddStringToObject(root, "schema", "mxtune.lookup/1") &&
              cJSON_AddStringToObject(root, "op", o->q.op) &&

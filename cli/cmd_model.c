@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "mxt_db_tune.h"
 #include "mxt_common.h"
 #include "mxtune/machine.h"
 #include "mxtune/model.h"
@@ -175,20 +176,6 @@ static int parse(int argc, char **argv, struct opts *o) {
 
 static const char *const level_keys[] = {"L1", "L2", "L3", "L4", "DRAM"};
 
-static cJSON *config_json(const struct mxt_config *c) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "schedule", mxt_schedule_name(c->schedule));
-    cJSON_AddStringToObject(o, "isa", mxt_isa_name(c->isa));
-    cJSON_AddNumberToObject(o, "mr", c->mr);
-    cJSON_AddNumberToObject(o, "nr", c->nr);
-    cJSON_AddNumberToObject(o, "mc", (double)c->mc);
-    cJSON_AddNumberToObject(o, "kc", (double)c->kc);
-    cJSON_AddNumberToObject(o, "nc", (double)c->nc);
-    cJSON_AddNumberToObject(o, "alpha", c->alpha);
-    cJSON_AddNumberToObject(o, "threads", c->threads);
-    return o;
-}
-
 /* Levels the machine has (always L1..L3 and DRAM, L4 when present). */
 static int has_level(const struct mxt_model_machine *mm, int l) {
     for (int i = 0; i < mm->n_levels; i++)
@@ -211,7 +198,7 @@ static int emit_json(const struct opts *o, const struct mxt_machine *m,
     cJSON *mj = cJSON_AddObjectToObject(r, "machine");
     cJSON_AddStringToObject(mj, "name", mm->name);
     cJSON_AddStringToObject(mj, "fingerprint", m->fingerprint);
-    cJSON_AddItemToObject(r, "config", config_json(c));
+    cJSON_AddItemToObject(r, "config", mxt_db_config_json(c));
     cJSON_AddNumberToObject(r, "mr", c->mr);
     cJSON_AddNumberToObject(r, "nr", c->nr);
     cJSON_AddNumberToObject(r, "mc", (double)c->mc);
@@ -309,7 +296,7 @@ static int emit_json(const struct opts *o, const struct mxt_machine *m,
             cJSON_AddNumberToObject(so, "k", (double)s->k);
             cJSON_AddNumberToObject(so, "seconds", s->seconds);
             cJSON_AddStringToObject(so, "bound", mxt_bound_name(s->bound));
-            cJSON_AddItemToObject(so, "config", config_json(&s->config));
+            cJSON_AddItemToObject(so, "config", mxt_db_config_json(&s->config));
             cJSON_AddItemToArray(st, so);
         }
     }

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "cli.h"
+#include "mxt_db_tune.h"
 #include "mxt_common.h"
 #include "mxt_db.h"
 #include "mxt_tuner.h"
@@ -339,7 +340,7 @@ static cJSON *pick_json(const struct mxt_space *sp, const struct mxt_search_pick
     if (p->cand < 0) return cJSON_CreateNull();
     const struct mxt_candidate *c = &sp->c[p->cand];
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "config", cli_config_json(&c->cfg));
+    cJSON_AddItemToObject(o, "config", mxt_db_config_json(&c->cfg));
     if (p->seconds > 0) {
         cJSON_AddNumberToObject(o, "gflops", p->gflops);
         cJSON_AddNumberToObject(o, "seconds", p->seconds);
@@ -417,12 +418,12 @@ static cJSON *dry_run_json(const struct mxt_space *sp, int limit) {
     cJSON *o = problem_json(sp);
     cJSON_AddNumberToObject(o, "measured", 0);
     cJSON *mf = cJSON_CreateObject();
-    cJSON_AddItemToObject(mf, "config", cli_config_json(&sp->c[0].cfg));
+    cJSON_AddItemToObject(mf, "config", mxt_db_config_json(&sp->c[0].cfg));
     cJSON_AddNumberToObject(mf, "predicted_gflops", sp->c[0].predicted_gflops);
     cJSON_AddItemToObject(o, "model_first", mf);
     if (sp->dflt >= 0) {
         cJSON *d = cJSON_CreateObject();
-        cJSON_AddItemToObject(d, "config", cli_config_json(&sp->c[sp->dflt].cfg));
+        cJSON_AddItemToObject(d, "config", mxt_db_config_json(&sp->c[sp->dflt].cfg));
         cJSON_AddNumberToObject(d, "predicted_gflops", sp->c[sp->dflt].predicted_gflops);
         cJSON_AddNumberToObject(d, "model_rank", sp->dflt);
         cJSON_AddItemToObject(o, "default", d);
@@ -434,7 +435,7 @@ static cJSON *dry_run_json(const struct mxt_space *sp, int limit) {
         const struct mxt_candidate *c = &sp->c[i];
         cJSON *x = cJSON_CreateObject();
         cJSON_AddNumberToObject(x, "rank", i);
-        cJSON_AddItemToObject(x, "config", cli_config_json(&c->cfg));
+        cJSON_AddItemToObject(x, "config", mxt_db_config_json(&c->cfg));
         cJSON_AddNumberToObject(x, "predicted_seconds", c->predicted_s);
         cJSON_AddNumberToObject(x, "predicted_gflops", c->predicted_gflops);
         cJSON_AddStringToObject(x, "bound", mxt_bound_name(c->bound));

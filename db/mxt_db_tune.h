@@ -68,6 +68,10 @@ struct mxt_db_measurement {
  * one key per typed column. NULL when out of memory; the caller deletes it. */
 struct cJSON;
 struct cJSON *mxt_db_problem_json(const struct mxt_db_problem *p);
+/* A configuration as CLI.md's JSON object (schedule, isa, mr, nr, mc, kc, nc,
+ * alpha, threads), the one every command and export writes. NULL when out of
+ * memory; the caller deletes it. */
+struct cJSON *mxt_db_config_json(const struct mxt_config *c);
 
 /* The problem's id; creates the row when create != 0 (else MXT_ENOTFOUND). */
 int mxt_db_problem_id(struct mxt_db *db, const struct mxt_db_problem *p, int create, int64_t *id);

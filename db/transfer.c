@@ -45,7 +45,7 @@ cJSON *mxt_db_problem_json(const struct mxt_db_problem *p) {
     return o;
 }
 
-static cJSON *config_json(const struct mxt_config *c) {
+cJSON *mxt_db_config_json(const struct mxt_config *c) {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddStringToObject(o, "schedule", mxt_schedule_name(c->schedule)) ||
         !cJSON_AddStringToObject(o, "isa", mxt_isa_name(c->isa)) ||
@@ -77,7 +77,7 @@ static int add_stored_json(struct mxt_db *db, cJSON *o, const char *name, const 
 static int export_measurement(const struct mxt_db_problem *p, const struct mxt_db_measurement *m,
                               void *ctx) {
     cJSON *arr = ctx, *o = cJSON_CreateObject(), *pj = mxt_db_problem_json(p),
-          *cj = config_json(&m->config);
+          *cj = mxt_db_config_json(&m->config);
     char seed[24];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
     if (!o || !pj || !cj) goto fail;
@@ -115,7 +115,7 @@ struct tuned_export {
 static int export_tuned(const struct mxt_db_tuned *t, void *ctx) {
     struct tuned_export *x = ctx;
     cJSON *o = cJSON_CreateObject(), *pj = mxt_db_problem_json(&t->problem),
-          *cj = config_json(&t->best.config);
+          *cj = mxt_db_config_json(&t->best.config);
     int rc = 0;
     if (!o || !pj || !cj) goto fail;
     cJSON_AddItemToObject(o, "problem", pj);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "mxt_common.h"
 #include "mxt_export.h"
+#include "mxt_db_tune.h"
 
 /* Each adder returns 0 when out of memory (the document is then dropped). */
 static int add_str(cJSON *o, const char *key, const char *v) {
@@ -16,19 +17,6 @@ static int add_num(cJSON *o, const char *key, double v) {
 }
 static int add_bool(cJSON *o, const char *key, int v) {
     return cJSON_AddBoolToObject(o, key, v) != NULL;
-}
-
-/* The configuration as CLI.md's object. */
-static cJSON *config_json(const struct mxt_config *c) {
-    cJSON *o = cJSON_CreateObject();
-    int ok = o && add_str(o, "schedule", mxt_schedule_name(c->schedule)) &&
-             add_str(o, "isa", mxt_isa_name(c->isa)) && add_num(o, "mr", c->mr) &&
-             add_num(o, "nr", c->nr) && add_num(o, "mc", (double)c->mc) &&
-             add_num(o, "kc", (double)c->kc) && add_num(o, "nc", (double)c->nc) &&
-             add_num(o, "alpha", c->alpha) && add_num(o, "threads", c->threads);
-    if (ok) return o;
-    cJSON_Delete(o);
-    return NULL;
 }
 
 static int add_item(cJSON *o, const char *key, cJSON *item) {
@@ -78,7 +66,7 @@ static cJSON *entry_json(const struct mxt_export_entry *e) {
     if (!prov) prov = cJSON_CreateString(e->t.provenance);
     int ok = o && add_str(o, "name", e->name) &&
              add_item(o, "problem", problem_json(&e->t.problem)) &&
-             add_item(o, "config", config_json(&e->t.best.config)) &&
+             add_item(o, "config", mxt_db_config_json(&e->t.best.config)) &&
              add_item(o, "measured", measured_json(&e->t.best)) &&
              add_num(o, "peak_gflops", e->peak_gflops) && add_num(o, "pct_peak", e->pct_peak) &&
              add_str(o, "tuned", e->t.created) && add_item(o, "provenance", prov);
@@ -91,7 +79,7 @@ static cJSON *entry_json(const struct mxt_export_entry *e) {
 static cJSON *default_json(const struct mxt_export_default *d) {
     cJSON *o = cJSON_CreateObject();
     int ok = o && add_str(o, "source", mxt_export_default_source_name(d->source)) &&
-             add_str(o, "why", d->why) && add_item(o, "config", config_json(&d->config));
+             add_str(o, "why", d->why) && add_item(o, "config", mxt_db_config_json(&d->config));
     if (ok && d->source == MXT_EXPORT_DEFAULT_WINNER)
         ok = add_num(o, "wins", d->wins) && add_num(o, "of", d->of);
     if (ok) return o;
