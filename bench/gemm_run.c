@@ -18,17 +18,7 @@
 #include "mxt_common.h"
 #include "mxtune/config.h"
 #include "mxtune/gemm.h"
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench_util.h"
 
 /* Touch every line of buf (read and write), evicting what the caches held. Not
  * inlined: bench/model_vs_cachegrind.sh leaves its misses out by name. */

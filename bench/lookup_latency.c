@@ -11,14 +11,9 @@
 #include "mxt_db_tune.h"
 #include "mxtune/lookup.h"
 #include "probes.h"
+#include "bench_util.h"
 
 #define SHAPES 256
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static uint64_t rnd(void) { /* xorshift64 */

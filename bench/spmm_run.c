@@ -18,25 +18,7 @@
 #include "mxt_common.h"
 #include "mxtune/config.h"
 #include "mxtune/sparse.h"
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static uint64_t rng;
-static double rnd01(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0;
-}
+#include "bench_util.h"
 
 static int usage(void) {
     fprintf(stderr,
@@ -54,7 +36,7 @@ struct csr {
 
 /* Row i, column l is a nonzero with probability d; the same draws as spmm_peers.c. */
 static int make_csr(int64_t m, int64_t k, double d, uint64_t seed, struct csr *a) {
-    rng = seed * 2654435761u + 0x9E3779B97F4A7C15ull;
+    bench_seed((uint64_t)seed);
     const double expect = d * (double)m * (double)k;
     size_t cap = (size_t)(expect + 6.0 * sqrt(expect) + 64.0);
     a->row_ptr = malloc(((size_t)m + 1) * sizeof(int64_t));

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../bench_util.h"
+
 #if defined(PEER_OPENBLAS)
 #include <cblas.h>
 #define PEER_NAME "openblas"
@@ -26,17 +28,6 @@
 #else
 #error "build with -DPEER_OPENBLAS or -DPEER_BLIS"
 #endif
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int parse_long(const char *s, long lo, long hi, long *out) {
     char *end;

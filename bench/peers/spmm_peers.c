@@ -19,26 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The generator of bench/spmm_run.c: keep the two in step. */
-static uint64_t rng;
-static double rnd01(void) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0;
-}
+#include "../bench_util.h"
 
 static int parse_long(const char *s, long lo, long hi, long *out) {
     char *end;
@@ -88,7 +69,7 @@ int main(int argc, char **argv) {
     const int dense = !strcmp(lib, "openblas");
 
     /* A as CSR (and dense for OpenBLAS) from the draws of spmm_run */
-    rng = (uint64_t)seed * 2654435761u + 0x9E3779B97F4A7C15ull;
+    bench_seed((uint64_t)seed);
     const double expect = d * (double)m * (double)k;
     size_t cap = (size_t)(expect + 6.0 * sqrt(expect) + 64.0), nnz = 0;
     int *rp = malloc(((size_t)m + 1) * sizeof(int)), *ja = malloc(cap * sizeof(int));
