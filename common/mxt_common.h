@@ -57,4 +57,8 @@ struct mxt_stats {
 };
 void mxt_stats_compute(double *x, int n, struct mxt_stats *s);
 
+/* CPUs this process may run on (its affinity mask; the online count when the
+ * mask cannot be read; at least 1). */
+int mxt_cpus_allowed(void);
+
 #endif

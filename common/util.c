@@ -1,5 +1,7 @@
 /* Small utilities for every module: strict number parsing, strings, files,
  * hashing, and the injectable clock (common/). */
+#include <sched.h>
+#include <unistd.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -151,4 +153,12 @@ uint64_t mxt_fnv1a64(const void *data, size_t len, uint64_t h) {
         h *= 1099511628211ULL;
     }
     return h;
+}
+
+int mxt_cpus_allowed(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n < 1 << 20 ? (int)n : 1;
 }

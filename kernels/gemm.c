@@ -3,7 +3,6 @@
  * transpose cases into one column-major problem, and dispatch to the Goto or
  * CAKE driver. */
 #include <math.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "mxt_common.h"
@@ -96,16 +95,6 @@ static int64_t cache_bytes(int name, int64_t fallback) {
     return v > 0 ? (int64_t)v : fallback;
 }
 
-static int cpus_allowed(void) {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n > 0) return n;
-    }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 /* resolve_config on the column-major form of the problem. */
 static int resolve_colmajor(enum mxt_dtype dtype, int64_t M, int64_t N, int64_t K,
                             const struct mxt_config *cfg, struct mxt_config *out) {
@@ -124,7 +113,7 @@ static int resolve_colmajor(enum mxt_dtype dtype, int64_t M, int64_t N, int64_t 
     r.isa = u->info.isa;
     r.mr = u->info.mr;
     r.nr = u->info.nr;
-    if (r.threads == 0) r.threads = mxt_min64(cpus_allowed(), MXT_MAX_THREADS);
+    if (r.threads == 0) r.threads = mxt_min64(mxt_cpus_allowed(), MXT_MAX_THREADS);
     const int64_t s = mxt_dtype_size(dtype), mr = r.mr, nr = r.nr, p = r.threads;
     const int64_t l1 = cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 32 << 10);
     const int64_t l2 = cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1 << 20);

@@ -2,7 +2,6 @@
  * packed by spmm_pack.c; configuration checks and fallbacks, B packed into nr-wide
  * panels by all threads, the K-first loop nest over per-thread C blocks. */
 #include <math.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +34,6 @@ mxt_spmm_ukr_fn mxt_spmm_ukr_find(enum mxt_isa isa, int nr) {
 }
 
 /* ---- configuration ---------------------------------------------------------------- */
-
-static int cpus_allowed(void) {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n > 0) return n;
-    }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
 
 /* As the dense kernels: explicit ISA if this CPU runs it and MXT_ISA does not cap it
  * below, else MXT_ISA / the widest available. */
@@ -97,7 +86,7 @@ int mxt_spmm_resolve_config(const struct mxt_rosko *A, int64_t N, const struct m
         return mxt_error(MXT_EINVAL, "mc=%lld is not a multiple of mr=%d", (long long)r.mc, r.mr);
     if (r.nc % r.nr != 0)
         return mxt_error(MXT_EINVAL, "nc=%lld is not a multiple of nr=%d", (long long)r.nc, r.nr);
-    if (r.threads == 0) r.threads = mxt_min64(cpus_allowed(), MXT_MAX_THREADS);
+    if (r.threads == 0) r.threads = mxt_min64(mxt_cpus_allowed(), MXT_MAX_THREADS);
     if (r.mc == 0) r.mc = 4 * (int64_t)r.mr;
     if (r.nc == 0) {
         double nc;

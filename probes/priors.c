@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -670,14 +669,6 @@ static void sysconf_caches(struct mxt_reported_caches *rc) {
 #endif
 }
 
-static int affinity_cpus(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 && n < 1 << 20 ? (int)n : 1;
-}
-
 int mxt_priors_collect(const char *sysfs_root, struct mxt_priors *p) {
     struct mxt_cpuid_regs regs[CPUID_MAX_LEAVES];
     if (!p) return mxt_error(MXT_EINVAL, "mxt_priors_collect: no priors to fill");
@@ -694,7 +685,7 @@ int mxt_priors_collect(const char *sysfs_root, struct mxt_priors *p) {
     int rc = mxt_priors_read_sysfs(root, p);
     if (rc) return rc;
     sysconf_caches(&p->sysconf);
-    p->nproc = affinity_cpus();
+    p->nproc = mxt_cpus_allowed();
     p->mem_available = meminfo_available(root);
     thp_mode(root, p->thp, sizeof p->thp);
     if (p->threads_per_core < 1) p->threads_per_core = 1;
