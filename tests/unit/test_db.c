@@ -1,7 +1,6 @@
 /* Unit tests for db/: create and reopen, migrations, refusal of newer and
  * foreign files (left byte-for-byte untouched), probe storage and listing,
  * unwritable paths, two processes writing at once. Files live in mkdtemp dirs. */
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -13,32 +12,11 @@
 #include <unistd.h>
 #include "mxt_common.h"
 #include "mxt_db.h"
+#include "db_test_util.h"
 #include "mxt_test.h"
 #include "mxtune/machine.h"
 
 /* ---- helpers ---- */
-
-static int make_tmpdir(char *dir, size_t size) {
-    if (mxt_strlcpy(dir, "/tmp/mxt_db_XXXXXX", size) >= size) return -1;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    chmod(path, 0700);
-    return remove(path);
-}
-
-static void rm_tree(const char *dir) {
-    chmod(dir, 0700);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void join(char *out, size_t size, const char *dir, const char *name) {
-    snprintf(out, size, "%s/%s", dir, name);
-}
 
 static int exists(const char *path) {
     struct stat st;
@@ -72,85 +50,6 @@ static int same_bytes(const char *path, const char *data, size_t len) {
     int same = now_len == len && memcmp(now, data, len) == 0;
     free(now);
     return same;
-}
-
-/* Run SQL on a file with SQLite directly (to forge files the way other
- * programs or a newer mxtune would leave them). */
-static int raw_exec(const char *path, const char *sql) {
-    sqlite3 *h = NULL;
-    int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
-    sqlite3_close(h);
-    return rc;
-}
-
-static int64_t raw_int(const char *path, const char *sql) {
-    sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-static void sample_machine(struct mxt_machine *m, const char *fingerprint, const char *brand) {
-    mxt_machine_init(m);
-    mxt_strlcpy(m->fingerprint, fingerprint, sizeof m->fingerprint);
-    mxt_strlcpy(m->name, "test box", sizeof m->name);
-    mxt_strlcpy(m->vendor, "AuthenticAMD", sizeof m->vendor);
-    mxt_strlcpy(m->brand, brand, sizeof m->brand);
-    m->family = 26;
-    m->model = 2;
-    m->stepping = 1;
-    m->cores = 2;
-    m->threads_per_core = 1;
-    m->n_isa = 2;
-    mxt_strlcpy(m->isa[0], "avx2", sizeof m->isa[0]);
-    mxt_strlcpy(m->isa[1], "fma", sizeof m->isa[1]);
-    m->n_caches = 2;
-    m->caches[0] = (struct mxt_cache){.level = 1,
-                                      .type = MXT_CACHE_DATA,
-                                      .size_bytes = 49152,
-                                      .usable_bytes = 45000,
-                                      .line_bytes = 64,
-                                      .ways = 12,
-                                      .shared_by = 1,
-                                      .latency_ns = 1.1,
-                                      .latency_cycles = 4,
-                                      .bw_read_GBps = 380,
-                                      .provenance = MXT_PROV_MEASURED,
-                                      .confidence = 0.95};
-    m->caches[1] = (struct mxt_cache){.level = 2,
-                                      .type = MXT_CACHE_UNIFIED,
-                                      .size_bytes = 1048576,
-                                      .usable_bytes = 1000000,
-                                      .line_bytes = 64,
-                                      .ways = 16,
-                                      .shared_by = 2,
-                                      .latency_ns = 3.5,
-                                      .latency_cycles = 14,
-                                      .bw_read_GBps = 150,
-                                      .provenance = MXT_PROV_MEASURED,
-                                      .confidence = 0.9};
-    m->dram = (struct mxt_dram){.latency_ns = 95,
-                                .read_1t = 30,
-                                .read_all = 60,
-                                .copy_1t = 33,
-                                .copy_all = 62,
-                                .triad_1t = 34,
-                                .triad_all = 65,
-                                .provenance = MXT_PROV_MEASURED};
-    m->compute.clock_ghz = 3.5;
-    m->compute.fma_per_cycle = 2;
-    m->compute.f32_1t = 225;
-    m->compute.f64_all = 221;
-    m->compute.provenance = MXT_PROV_MEASURED;
-    mxt_machine_add_prior(m, "L3 size", 532676608, MXT_PROV_CPUID, 0,
-                          "larger than any measured plateau");
-    mxt_machine_warn(m, "a test warning");
 }
 
 struct collected {
@@ -198,7 +97,7 @@ static int refused_untouched(const char *path, int flags, int code) {
 
 MXT_TEST(create_and_reopen) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "a/b/mxtune.db"); /* directories made on the way */
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
@@ -223,7 +122,7 @@ MXT_TEST(create_and_reopen) {
 
 MXT_TEST(schema_version_set) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
@@ -244,7 +143,7 @@ MXT_TEST(schema_version_set) {
 
 MXT_TEST(migrate_from_v0) {
     char dir[64], empty[PATH_MAX], blank[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     /* A zero-length file and an SQLite file with no tables, both version 0. */
     join(empty, sizeof empty, dir, "empty.db");
     join(blank, sizeof blank, dir, "blank.db");
@@ -268,7 +167,7 @@ MXT_TEST(migrate_from_v0) {
 
 MXT_TEST(refuse_newer) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
@@ -292,7 +191,7 @@ MXT_TEST(refuse_newer) {
 
 MXT_TEST(refuse_corrupt) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
 
     /* Text. */
     join(path, sizeof path, dir, "notes.txt");
@@ -330,7 +229,7 @@ MXT_TEST(refuse_corrupt) {
 
 MXT_TEST(refuse_foreign_sqlite) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     /* Another program's database: tables, version 0, no application id. */
     join(path, sizeof path, dir, "other.db");
     CHECK_EQ_INT(raw_exec(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1)"), SQLITE_OK);
@@ -353,7 +252,7 @@ MXT_TEST(refuse_foreign_sqlite) {
 
 MXT_TEST(store_and_get_round_trip) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
@@ -421,7 +320,7 @@ MXT_TEST(store_and_get_round_trip) {
 
 MXT_TEST(store_rolls_back_on_failure) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
@@ -450,7 +349,7 @@ MXT_TEST(store_rolls_back_on_failure) {
 
 MXT_TEST(list_machines) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
@@ -496,7 +395,7 @@ MXT_TEST(unwritable_path) {
     CHECK_EQ_INT(mxt_db_open("/dev/null/x.db", MXT_DB_READONLY, &db), MXT_EIO);
     /* A directory where the file should be. */
     char dir[64];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     CHECK_EQ_INT(mxt_db_open(dir, MXT_DB_CREATE, &db), MXT_EIO);
     rm_tree(dir);
 }
@@ -554,7 +453,7 @@ static int unwritable_checks(const char *dir) {
 
 MXT_TEST(unwritable_directory_and_file) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "ro.db");
     struct mxt_db *db = NULL;
     struct mxt_machine m;
@@ -572,7 +471,7 @@ MXT_TEST(unwritable_directory_and_file) {
 
 MXT_TEST(readonly_missing) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "sub/mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_READONLY, &db), MXT_ENOTFOUND);
@@ -610,7 +509,7 @@ MXT_TEST(default_path) {
 
     /* mxt_db_open(NULL) creates the default database, directories included. */
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     setenv("XDG_DATA_HOME", dir, 1);
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(NULL, MXT_DB_CREATE, &db), 0);
@@ -637,7 +536,7 @@ static int writer(const char *path, const char *fingerprint, int runs) {
 MXT_TEST(two_writers) {
     enum { RUNS = 40 };
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "shared.db");
     pid_t pid[2];
     for (int i = 0; i < 2; i++) {
@@ -663,7 +562,7 @@ MXT_TEST(two_writers) {
 /* A quick probe never replaces the profile of a default one; it is kept as a run. */
 MXT_TEST(quick_keeps_full_profile) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_db_") == 0);
     join(path, sizeof path, dir, "mxtune.db");
     struct mxt_db *db = NULL;
     CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);

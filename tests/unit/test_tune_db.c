@@ -1,7 +1,6 @@
 /* Unit tests for the tuner's tables of db/ (schema v2): migration from v1,
  * measurements (round trip, replace, resume, stale), winners, calibration,
  * export/import/merge with whole rollback, concurrent writers and the lock. */
-#include <ftw.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -14,50 +13,11 @@
 #include "mxt_common.h"
 #include "mxt_db.h"
 #include "mxt_db_tune.h"
+#include "db_test_util.h"
 #include "mxt_test.h"
 #include "mxtune/machine.h"
 
 /* ---- helpers ---- */
-
-static int make_tmpdir(char *dir, size_t size) {
-    if (mxt_strlcpy(dir, "/tmp/mxt_tdb_XXXXXX", size) >= size) return -1;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_tree(const char *dir) {
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void join(char *out, size_t size, const char *dir, const char *name) {
-    snprintf(out, size, "%s/%s", dir, name);
-}
-
-static int raw_exec(const char *path, const char *sql) {
-    sqlite3 *h = NULL;
-    int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
-    sqlite3_close(h);
-    return rc;
-}
-
-static int64_t raw_int(const char *path, const char *sql) {
-    sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
 
 static const char *const all_tables[] = {"machine",     "probe_run", "problem",
                                          "measurement", "tuned",     "calibration"};
@@ -95,49 +55,11 @@ static int64_t rows(const char *path, const char *table) {
     return raw_int(path, sql);
 }
 
-static void sample_machine(struct mxt_machine *m, const char *fingerprint) {
-    mxt_machine_init(m);
-    mxt_strlcpy(m->fingerprint, fingerprint, sizeof m->fingerprint);
-    mxt_strlcpy(m->name, "test box", sizeof m->name);
-    mxt_strlcpy(m->vendor, "AuthenticAMD", sizeof m->vendor);
-    mxt_strlcpy(m->brand, "Test CPU", sizeof m->brand);
-    m->cores = 2;
-    m->threads_per_core = 1;
-    m->n_isa = 2;
-    mxt_strlcpy(m->isa[0], "avx2", sizeof m->isa[0]);
-    mxt_strlcpy(m->isa[1], "fma", sizeof m->isa[1]);
-    m->n_caches = 2;
-    m->caches[0] = (struct mxt_cache){.level = 1,
-                                      .type = MXT_CACHE_DATA,
-                                      .size_bytes = 49152,
-                                      .usable_bytes = 45000,
-                                      .line_bytes = 64,
-                                      .ways = 12,
-                                      .shared_by = 1,
-                                      .provenance = MXT_PROV_MEASURED};
-    m->caches[1] = (struct mxt_cache){.level = 2,
-                                      .type = MXT_CACHE_UNIFIED,
-                                      .size_bytes = 1048576,
-                                      .usable_bytes = 1000000,
-                                      .line_bytes = 64,
-                                      .ways = 16,
-                                      .shared_by = 2,
-                                      .provenance = MXT_PROV_MEASURED};
-    m->dram.read_1t = 30;
-    m->dram.read_all = 60;
-    m->dram.provenance = MXT_PROV_MEASURED;
-    m->compute.f32_1t = 100;
-    m->compute.f32_all = 200;
-    m->compute.f64_1t = 50;
-    m->compute.f64_all = 100;
-    m->compute.provenance = MXT_PROV_MEASURED;
-}
-
 /* A database at dir/name with machine fp probed once. */
 static int make_db(const char *path, const char *fp) {
     struct mxt_db *db = NULL;
     struct mxt_machine m;
-    sample_machine(&m, fp);
+    sample_machine(&m, fp, "Test CPU");
     int rc = mxt_db_open(path, MXT_DB_CREATE, &db);
     if (rc == 0) rc = mxt_db_store_probe(db, &m, "quick", "{\"curve\":[1,2]}", NULL);
     mxt_db_close(db);
@@ -195,7 +117,7 @@ static int count_meas(const struct mxt_db_problem *p, const struct mxt_db_measur
 
 MXT_TEST(migrate_v1_to_v2_keeps_rows) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "v1.db");
     /* A database exactly as schema version 1 left it, with a machine and a run. */
     CHECK_EQ_INT(raw_exec(path,
@@ -238,7 +160,7 @@ MXT_TEST(migrate_v1_to_v2_keeps_rows) {
 
 MXT_TEST(measurement_round_trip) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "t.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
@@ -289,7 +211,7 @@ MXT_TEST(measurement_round_trip) {
 
 MXT_TEST(measurement_needs_machine_and_valid_values) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "t.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
@@ -316,7 +238,7 @@ MXT_TEST(measurement_needs_machine_and_valid_values) {
 
 MXT_TEST(measurement_same_key_replaces) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "t.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
@@ -341,7 +263,7 @@ MXT_TEST(measurement_same_key_replaces) {
 
 MXT_TEST(resume_find_measurement) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "t.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
@@ -395,7 +317,7 @@ static int collect_tuned(const struct mxt_db_tuned *t, void *ctx) {
 
 MXT_TEST(stale_flag) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "t.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
@@ -428,7 +350,7 @@ MXT_TEST(stale_flag) {
 
 MXT_TEST(tuned_and_calibration_round_trip) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "t.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     CHECK_EQ_INT(make_db(path, "fp-b"), 0);
@@ -515,7 +437,7 @@ static int import_into(const char *path, const char *json, int merge, int *added
 
 MXT_TEST(export_import_round_trip) {
     char dir[64], a[PATH_MAX], b[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(a, sizeof a, dir, "a.db");
     join(b, sizeof b, dir, "b.db");
     CHECK_EQ_INT(fill(a, "fp-a", 1), 0);
@@ -558,7 +480,7 @@ static char *replace(const char *s, const char *from, const char *to) {
 
 MXT_TEST(import_rolls_back_on_bad_entry) {
     char dir[64], a[PATH_MAX], b[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(a, sizeof a, dir, "a.db");
     join(b, sizeof b, dir, "b.db");
     CHECK_EQ_INT(fill(a, "fp-a", 1), 0);
@@ -611,7 +533,7 @@ MXT_TEST(import_rolls_back_on_bad_entry) {
 
 MXT_TEST(import_corrupt_document) {
     char dir[64], b[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(b, sizeof b, dir, "b.db");
     CHECK_EQ_INT(fill(b, "fp-b", 1), 0);
     uint64_t before = content_hash(b);
@@ -645,7 +567,7 @@ static int count_for(const char *path, const char *fp) {
 
 MXT_TEST(merge_keeps_machines_apart) {
     char dir[64], a[PATH_MAX], b[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(a, sizeof a, dir, "a.db");
     join(b, sizeof b, dir, "b.db");
     CHECK_EQ_INT(fill(a, "fp-a", 1), 0);
@@ -653,7 +575,7 @@ MXT_TEST(merge_keeps_machines_apart) {
     /* b also measured a configuration on fp-a, faster than a did, and a new one */
     struct mxt_db *db = NULL;
     struct mxt_machine m;
-    sample_machine(&m, "fp-a");
+    sample_machine(&m, "fp-a", "Test CPU");
     CHECK_EQ_INT(mxt_db_open(b, MXT_DB_CREATE, &db), 0);
     CHECK_EQ_INT(mxt_db_store_probe(db, &m, "default", NULL, NULL), 0);
     struct mxt_db_problem p = gemm(512, 512, 512);
@@ -714,7 +636,7 @@ static int writer(const char *path, int which, int n) {
 MXT_TEST(concurrent_writers_lose_nothing) {
     enum { N = 40 };
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "shared.db");
     CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     pid_t pid[2];
@@ -746,7 +668,7 @@ static void note(const char *msg, void *ctx) {
 
 MXT_TEST(lock_busy_and_wait) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir) == 0);
+    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
     join(path, sizeof path, dir, "m.db");
     int ready[2], go[2];
     CHECK(pipe(ready) == 0 && pipe(go) == 0);
