@@ -1,26 +1,7 @@
 #!/usr/bin/env bash
 # Command-line cases: exit codes, one-line errors, files left untouched.
 # Usage: cli_cases.sh CASE   (MXTUNE points at the program)
-set -u
-: "${MXTUNE:?set MXTUNE to the mxtune program}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export MXTUNE_DB="$T/default.db"
-unset XDG_DATA_HOME
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect CODE CMD...: run, check the exit code, keep stdout/stderr in $T/out, $T/err
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-one_line_error() {
-    [ "$(wc -l <"$T/err")" -ge 1 ] || fail "no error message"
-    grep -q "$1" "$T/err" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
-}
-hash_of() { sha256sum "$1" | cut -d' ' -f1; }
+. "$(dirname "$0")/lib.sh"
 
 case_no_args() { expect 2 "$MXTUNE"; }
 case_unknown_command() { expect 2 "$MXTUNE" frobnicate; one_line_error "unknown command 'frobnicate'"; }
@@ -103,7 +84,4 @@ case_probe_interrupt_stores_nothing() {
     fi
 }
 
-name=${1:?case name}
-declare -F "case_$name" >/dev/null || { echo "no case '$name'" >&2; exit 2; }
-"case_$name"
-echo "ok $name"
+run_case "$@"

@@ -3,29 +3,12 @@
 # rows in `mxtune report` (roofline points, the model picture), against the
 # fixture database tests/data/export/tuned_i9.json (imported with `db import`).
 # Usage: export_cases.sh CASE   (MXTUNE points at the program, CC at a C compiler)
-set -u
-: "${MXTUNE:?set MXTUNE to the mxtune program}"
+. "$(dirname "$0")/lib.sh"
 : "${MXT_TEST_DATA:?set MXT_TEST_DATA to tests/data}"
 CC=${CC:-cc}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export MXTUNE_DB="$T/default.db"
 export SOURCE_DATE_EPOCH=1700000000 # the export's date, so two exports compare equal
-unset XDG_DATA_HOME
 FP=fixture-i9-export
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "skip: $*" >&2; exit 77; }
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-one_line_error() {
-    [ "$(wc -l <"$T/err")" -ge 1 ] || fail "no error message"
-    grep -qF -- "$1" "$T/err" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
-}
 fixture() {
     "$MXTUNE" db import "$MXT_TEST_DATA/export/tuned_i9.json" --db "$T/f.db" >/dev/null 2>"$T/imp.err" ||
         { cat "$T/imp.err" >&2; fail "importing the fixture failed"; }
@@ -180,4 +163,4 @@ case_report_model_picture() {
     grep -qx "$T/r2/model.dat" "$T/out" || fail "report all has no model picture"
 }
 
-"case_$1"
+run_case "$@"

@@ -3,26 +3,8 @@
 # databases, the files written, gnuplot missing, unwritable output
 # directories, and index.html opened in headless Chromium.
 # Usage: report_cases.sh CASE   (MXTUNE points at the program)
-set -u
-: "${MXTUNE:?set MXTUNE to the mxtune program}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export MXTUNE_DB="$T/default.db"
-unset XDG_DATA_HOME
+. "$(dirname "$0")/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "skip: $*" >&2; exit 77; }
-# expect CODE CMD...: run, check the exit code, keep stdout/stderr in $T/out, $T/err
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-one_line_error() {
-    [ "$(wc -l <"$T/err")" -ge 1 ] || fail "no error message"
-    grep -qF -- "$1" "$T/err" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
-}
 # A database holding this machine's profile, measured for real (quick mode).
 probed_db() {
     "$MXTUNE" probe --quick --db "$T/p.db" >/dev/null 2>"$T/probe.err" ||
@@ -161,4 +143,4 @@ case_report_html_chromium() {
     grep -q "Roofline ceilings" "$T/dom" || fail "no roofline table rendered"
 }
 
-"case_$1"
+run_case "$@"

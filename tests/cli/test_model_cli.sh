@@ -4,30 +4,14 @@
 # incomplete machine files and a missing profile (exit 1), one-line errors.
 # Usage: test_model_cli.sh CASE   (MXTUNE points at the program, MXT_TEST_DATA
 # at tests/data)
-set -u
-: "${MXTUNE:?set MXTUNE to the mxtune program}"
+. "$(dirname "$0")/lib.sh"
+ONE_LINE=strict
+ERROR_PREFIX="mxtune model: "
 : "${MXT_TEST_DATA:?set MXT_TEST_DATA to tests/data}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export MXTUNE_DB="$T/default.db"
-unset XDG_DATA_HOME
 I9="$MXT_TEST_DATA/machines/i9-10900k.json"
 SNB="$MXT_TEST_DATA/machines/sandybridge-e5-2680.json"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "skip: $*" >&2; exit 77; }
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
 # exactly one line on stderr, starting "mxtune model: ", mentioning $1
-one_line_error() {
-    [ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err" >&2; fail "not one line of error"; }
-    grep -q "^mxtune model: " "$T/err" || { cat "$T/err" >&2; fail "error lacks 'mxtune model: '"; }
-    grep -qF -- "$1" "$T/err" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
-}
 need_jq() { command -v jq >/dev/null || { echo "jq is missing: make test installs it" >&2; exit 1; }; }
 # jget FILTER: the value of a jq filter on $T/out
 jget() { jq -r "$1" "$T/out"; }
@@ -147,4 +131,4 @@ case_model_machine_errors() {
     expect 1 "$MXTUNE" model -m 5 -n 5 -k 5 --db "$T/absent.db"; one_line_error "mxtune probe"
 }
 
-"case_$1"
+run_case "$@"

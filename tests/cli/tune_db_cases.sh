@@ -2,24 +2,8 @@
 # `mxtune db show|export|import|merge` and `mxtune lookup`: exit codes, one-line
 # errors, rollback that leaves the database unchanged, machines kept apart.
 # Usage: tune_db_cases.sh CASE   (MXTUNE points at the program; needs sqlite3)
-set -u
-: "${MXTUNE:?set MXTUNE to the mxtune program}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export MXTUNE_DB="$T/default.db"
-unset XDG_DATA_HOME
+. "$(dirname "$0")/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-one_line_error() {
-    [ "$(wc -l <"$T/err")" -ge 1 ] || fail "no error message"
-    grep -q -- "$1" "$T/err" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
-}
 need_sqlite() { command -v sqlite3 >/dev/null || exit 77; }
 # Content of a database: every row of every table, in order.
 content() {
@@ -120,7 +104,7 @@ case_db_import_bad_entry_rolls_back() {
     # machine fp-b is new and its second entry is fine; the first measurement is bad
     doc fp-b "64:64:64:10 128:128:128:20" -3 >"$T/bad.json"
     expect 1 "$MXTUNE" db import "$T/bad.json" --db "$T/a.db"
-    one_line_error "machines\[0\].measurements\[0\]"
+    one_line_error "machines[0].measurements[0]"
     one_line_error "bad.json"
     [ "$(wc -l <"$T/err")" = 1 ] || fail "more than one line of error"
     [ "$(content "$T/a.db")" = "$h" ] || fail "a failed import changed the database"
@@ -130,7 +114,7 @@ case_db_import_bad_entry_rolls_back() {
     doc fp-b "64:64:64:10 128:128:128:20" >"$T/bad2.json"
     sed -i 's/"isa":"generic","mr":8,"nr":4,"mc":72/"isa":"sse9","mr":8,"nr":4,"mc":72/' "$T/bad2.json"
     expect 1 "$MXTUNE" db import "$T/bad2.json" --db "$T/a.db"
-    one_line_error "measurements\[1\]"
+    one_line_error "measurements[1]"
     [ "$(content "$T/a.db")" = "$h" ] || fail "a failed import changed the database"
 }
 case_db_import_corrupt_file() {
@@ -182,7 +166,7 @@ case_db_bad_usage() {
     expect 0 "$MXTUNE" db --help; grep -q "usage: mxtune db" "$T/out" || fail "no usage"
 }
 case_lookup_bad_values() {
-    expect 2 "$MXTUNE" lookup -m 0 -n 8 -k 8; one_line_error "\-m"
+    expect 2 "$MXTUNE" lookup -m 0 -n 8 -k 8; one_line_error "-m"
     expect 2 "$MXTUNE" lookup -m abc -n 8 -k 8; one_line_error "abc"
     expect 2 "$MXTUNE" lookup -m 8 -n 8; one_line_error "needs -m, -n and -k"
     expect 2 "$MXTUNE" lookup -m 8 -n 8 -k 8 --dtype f16; one_line_error "f16"
@@ -228,7 +212,4 @@ case_lookup_sources() {
     grep -q '"source":"model"' "$T/out" || fail "1 thread was matched to 2-thread winners"
 }
 
-name=${1:?case name}
-declare -F "case_$name" >/dev/null || { echo "no case '$name'" >&2; exit 2; }
-"case_$name"
-echo "ok $name"
+run_case "$@"

@@ -4,30 +4,14 @@
 # lock, the JSON contract of CLI.md, resume and dry runs on tiny problems.
 # Usage: tuner_cases.sh CASE   (MXTUNE points at the program, MXT_TEST_DATA at
 # tests/data). Cases that need a profile store one with `probe --quick`.
-set -u
-: "${MXTUNE:?set MXTUNE to the mxtune program}"
-T=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+ONE_LINE=strict
 LOCKPID=
-trap '[ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null; rm -rf "$T"' EXIT
-export MXTUNE_DB="$T/default.db"
-unset XDG_DATA_HOME
+cleanup() {
+    [ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null
+    rm -rf "$T"
+}
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    [ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
-}
-# the last line on stderr names the problem ($1)
-error_mentions() {
-    [ -s "$T/err" ] || fail "no error message"
-    tail -n 1 "$T/err" | grep -qF -- "$1" || { cat "$T/err" >&2; fail "error does not mention '$1'"; }
-}
-one_line_error() {
-    [ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err" >&2; fail "not one line of error"; }
-    error_mentions "$1"
-}
 need_jq() { command -v jq >/dev/null || { echo "jq is missing: make test installs it" >&2; exit 1; }; }
 jget() { jq -r "$1" "$T/out"; }
 has_keys() {
@@ -479,4 +463,4 @@ if [ $# -ne 1 ] || ! declare -F "case_$1" >/dev/null; then
     echo "usage: $0 CASE" >&2
     exit 2
 fi
-"case_$1"
+run_case "$@"
