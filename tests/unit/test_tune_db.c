@@ -156,15 +156,21 @@ MXT_TEST(migrate_v1_to_v2_keeps_rows) {
     rm_tree(dir);
 }
 
+/* A new directory with t.db holding machine fp-a, opened: 0, or the first
+ * failure (-1 for the directory, else the db's code). */
+static int fresh_db(char *dir, size_t dsize, char *path, size_t psize, struct mxt_db **db) {
+    if (make_tmpdir(dir, dsize, "mxt_tdb_") != 0) return -1;
+    join(path, psize, dir, "t.db");
+    int rc = make_db(path, "fp-a");
+    return rc ? rc : mxt_db_open(path, MXT_DB_CREATE, db);
+}
+
 /* ---- measurements ---- */
 
 MXT_TEST(measurement_round_trip) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
-    join(path, sizeof path, dir, "t.db");
-    CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
-    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
+    CHECK_EQ_INT(fresh_db(dir, sizeof dir, path, sizeof path, &db), 0);
     struct mxt_db_problem p = gemm(512, 256, 1024);
     struct mxt_db_measurement ms = meas(96, 0.002);
     int64_t id = 0;
@@ -211,11 +217,8 @@ MXT_TEST(measurement_round_trip) {
 
 MXT_TEST(measurement_needs_machine_and_valid_values) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
-    join(path, sizeof path, dir, "t.db");
-    CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
-    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
+    CHECK_EQ_INT(fresh_db(dir, sizeof dir, path, sizeof path, &db), 0);
     struct mxt_db_problem p = gemm(64, 64, 64);
     struct mxt_db_measurement ms = meas(96, 0.001);
     CHECK_EQ_INT(mxt_db_add_measurement(db, "fp-unknown", &p, &ms, NULL), MXT_ENOTFOUND);
@@ -238,11 +241,8 @@ MXT_TEST(measurement_needs_machine_and_valid_values) {
 
 MXT_TEST(measurement_same_key_replaces) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
-    join(path, sizeof path, dir, "t.db");
-    CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
-    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
+    CHECK_EQ_INT(fresh_db(dir, sizeof dir, path, sizeof path, &db), 0);
     struct mxt_db_problem p = gemm(128, 128, 128);
     struct mxt_db_measurement ms = meas(96, 0.004);
     int64_t id1 = 0, id2 = 0, id3 = 0;
@@ -263,11 +263,8 @@ MXT_TEST(measurement_same_key_replaces) {
 
 MXT_TEST(resume_find_measurement) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
-    join(path, sizeof path, dir, "t.db");
-    CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
-    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
+    CHECK_EQ_INT(fresh_db(dir, sizeof dir, path, sizeof path, &db), 0);
     struct mxt_db_problem p = gemm(256, 256, 256);
     /* a "killed" search stored three of its candidates */
     for (int mc = 48; mc <= 144; mc += 48) {
@@ -317,11 +314,8 @@ static int collect_tuned(const struct mxt_db_tuned *t, void *ctx) {
 
 MXT_TEST(stale_flag) {
     char dir[64], path[PATH_MAX];
-    CHECK(make_tmpdir(dir, sizeof dir, "mxt_tdb_") == 0);
-    join(path, sizeof path, dir, "t.db");
-    CHECK_EQ_INT(make_db(path, "fp-a"), 0);
     struct mxt_db *db = NULL;
-    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_CREATE, &db), 0);
+    CHECK_EQ_INT(fresh_db(dir, sizeof dir, path, sizeof path, &db), 0);
     struct mxt_db_problem p = gemm(256, 256, 256);
     struct mxt_db_measurement old = meas(48, 0.002), cur = meas(96, 0.003);
     mxt_strlcpy(old.kernel_version, "0", sizeof old.kernel_version);
