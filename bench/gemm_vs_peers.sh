@@ -25,7 +25,7 @@
 # The peers' harness (bench/peers/gemm_peers.c) is built here into a temporary
 # directory; packages that are missing are installed (apt-get; sudo when not root).
 #
-# usage: bench/gemm_vs_peers.sh [--quick | --scaling] [--pairs N] [--threads "1 2"]
+# usage: bench/gemm_vs_peers.sh [--quick | --scaling] [--pairs N] [--reps R] [--threads "1 2"]
 #                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
 #                               [--config default|model]
 #   --quick    4 shapes, 3 pairs (a few minutes); default all 7 shapes, 5 pairs
@@ -34,6 +34,8 @@
 #              also prints the model's DRAM bandwidth demand for the configuration
 #              mxtune ran and for CAKE at that thread count (`mxtune model`), and
 #              the target at the largest thread count: >= 0.9x BLIS
+#   --reps R   timed calls per process for every row (default: about 2e10 flops'
+#              worth, 3 to 30); the same R for mxtune and the peers
 #   --config   mxtune's configuration: default (gemm_run's fallbacks: goto, widest
 #              ISA, first micro-kernel; the default) or model (the configuration
 #              `mxtune model` picks for the shape, dtype and threads)
@@ -45,12 +47,13 @@ cd "$(dirname "$0")/.."
 
 SHAPES_ALL="512x512x512 2048x2048x2048 4096x4096x4096 4096x4096x64 4096x4096x128 4096x4096x256 8192x1024x1024"
 SHAPES_QUICK="2048x2048x2048 4096x4096x64 4096x4096x256 8192x1024x1024"
-PAIRS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default
+PAIRS="" REPS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
         --scaling) SCALING=1 ;;
         --pairs) PAIRS=$2; shift ;;
+        --reps) REPS=$2; shift ;;
         --threads) THREADS=$2; shift ;;
         --dtypes) DTYPES=$2; shift ;;
         --shapes) SHAPES=$2; shift ;;
@@ -205,7 +208,7 @@ peak() { # dtype threads
     echo "$v"
 }
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
-echo "# mxtune configuration: $CONFIG; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls"
+echo "# mxtune configuration: $CONFIG; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
 echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
 echo "# best pair over its best pair (less sensitive to other load on the machine, not the headline figure)"
 echo
@@ -239,7 +242,7 @@ for dt in $DTYPES; do
         for shape in $SHAPES; do
             IFS=x read -r m n k <<<"$shape"
             fl=$(awk -v m="$m" -v n="$n" -v k="$k" 'BEGIN {print 2 * m * n * k}')
-            reps=$(reps_for "$fl")
+            reps=${REPS:-$(reps_for "$fl")}
             # shellcheck disable=SC2046
             read -r -a cfg <<<"$(mxt_args "$dt" "$p" "$m" "$n" "$k")"
             gm=() go=() gb=() ro=() rb=() ran=""
