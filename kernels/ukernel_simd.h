@@ -42,25 +42,28 @@ void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *res
     MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
         MXT_UNROLL for (int i = 0; i < MXT_UKR_MV; i++) acc[i][j] = MXT_SIMD_ZERO();
     }
-    /* The C tile (2 lines a column: its first and last element) is asked for one
-     * line per 4 updates from the middle of the k loop on: late enough that A's
-     * stream through L1 does not evict it before the end, spread so that its misses
-     * do not take every L1 miss buffer at once while A streams from L2. When k is
-     * too short for that, every line is asked for now. */
+    /* The C tile (every line of each column: MXT_UKR_CL prefetches a column, at each
+     * 64-byte step and at its last element) is asked for one line per 4 updates from
+     * the middle of the k loop on: late enough that A's stream through L1 does not
+     * evict it before the end, spread so that its misses do not take every L1 miss
+     * buffer at once while A streams from L2. When k is too short for that, every
+     * line is asked for now. */
+    enum { MXT_UKR_LE = 64 / (int)sizeof(MXT_SIMD_E), MXT_UKR_CL = MXT_UKR_MR / MXT_UKR_LE + 1 };
+#define MXT_UKR_CLINE(l_)                                                                          \
+    (c + (l_) / MXT_UKR_CL * ldc +                                                                 \
+     ((l_) % MXT_UKR_CL * MXT_UKR_LE < MXT_UKR_MR ? (l_) % MXT_UKR_CL * MXT_UKR_LE                 \
+                                                  : MXT_UKR_MR - 1))
     int64_t c_from = k / 2;
-    if ((k - c_from) / 4 < 2 * MXT_UKR_NR) {
-        MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
-            _mm_prefetch((const char *)(c + j * ldc), _MM_HINT_T0);
-            _mm_prefetch((const char *)(c + j * ldc + MXT_UKR_MR - 1), _MM_HINT_T0);
-        }
+    if ((k - c_from) / 4 < MXT_UKR_CL * MXT_UKR_NR) {
+        MXT_UNROLL for (int l = 0; l < MXT_UKR_CL * MXT_UKR_NR; l++)
+            _mm_prefetch((const char *)MXT_UKR_CLINE(l), _MM_HINT_T0);
         c_from = k; /* nothing left to ask for in the loop */
     }
     int cl = 0; /* C lines asked for so far in the loop */
     int64_t p = 0;
     for (; p + 4 <= k; p += 4) {
-        if (p >= c_from && cl < 2 * MXT_UKR_NR) {
-            _mm_prefetch((const char *)(c + (cl >> 1) * ldc + (cl & 1) * (MXT_UKR_MR - 1)),
-                         _MM_HINT_T0);
+        if (p >= c_from && cl < MXT_UKR_CL * MXT_UKR_NR) {
+            _mm_prefetch((const char *)MXT_UKR_CLINE(cl), _MM_HINT_T0);
             cl++;
         }
         MXT_UKR_STEP(a, b);
@@ -101,6 +104,7 @@ void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *res
 }
 
 #undef MXT_UKR_STEP
+#undef MXT_UKR_CLINE
 #undef MXT_UKR_MR
 #undef MXT_SIMD_V
 #undef MXT_SIMD_E
