@@ -2,17 +2,20 @@
  * (B panel kc x nc, shared, packed by all threads) -> pc over K by kc -> ic over M
  * by mc (A block mc x kc, one per thread) -> jr by nr -> ir by mr.
  * Threads split the ic loop: each owns an even share of the rows, rounded to mr,
- * and packs its own A blocks. When M has fewer micro-panels than threads they
+ * packs its own A blocks and, once done, takes over the end of a slower thread's
+ * share (take_rows). When M has fewer micro-panels than threads they
  * split the jr loop instead, sharing one A block. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 
 struct goto_ctx {
     const struct mxt_gemm_plan *plan;
-    char *bbuf;    /* kc x nc packed B panel, shared */
-    char **abuf;   /* one mc x kc A block per thread (ic split) */
-    char *ashared; /* the shared A block (jr split) */
+    char *bbuf;               /* kc x nc packed B panel, shared */
+    char **abuf;              /* one mc x kc A block per thread (ic split) */
+    _Atomic uint64_t *ranges; /* per B panel and thread: micro-panels of rows left */
+    char *ashared;            /* the shared A block (jr split) */
     int split_jr;
 };
 
@@ -20,6 +23,42 @@ struct goto_ctx {
 static void share(int64_t n, int tid, int nt, int64_t *lo, int64_t *hi) {
     *lo = n * tid / nt;
     *hi = n * (tid + 1) / nt;
+}
+
+/* Row work of one B panel: each thread owns a contiguous range of micro-panels of
+ * rows ([lo, hi), packed in one atomic word: lo in the low half) and takes blocks
+ * of at most mcq micro-panels (mc rows) from its front; near the end the blocks
+ * shrink so that a thread that is done (the other ran on a busy core, or from a
+ * colder cache) can take the back half of what is left of another's range. Each
+ * thread stays in its own rows until then: interleaving the threads' blocks, so
+ * that both write neighbouring rows of the same C pages at once, ran 12 % slower
+ * on 2 cores (f64 2048^3). */
+static uint64_t range_word(uint64_t lo, uint64_t hi) {
+    return lo | hi << 32;
+}
+
+/* Takes up to mcq micro-panels from the front (own range, steal = 0) or the back
+ * (steal = 1) of *r; blocks shrink near the end only when there are thieves
+ * (shrink = 1), since short blocks reuse each B micro-panel for fewer tiles. Returns how many (0:
+ * the range is empty), the first in *q. */
+static int64_t take_rows(_Atomic uint64_t *r, int64_t mcq, int steal, int shrink, int64_t *q) {
+    uint64_t w = atomic_load_explicit(r, memory_order_relaxed), nw;
+    int64_t lo, hi, cnt;
+    do {
+        lo = (int64_t)(w & 0xffffffffu);
+        hi = (int64_t)(w >> 32);
+        const int64_t rem = hi - lo;
+        if (rem <= 0) return 0;
+        if (steal || (shrink && rem <= 2 * mcq))
+            cnt = mxt_min64(mcq, mxt_max64(1, rem / 2));
+        else /* even blocks: no short one left at the end */
+            cnt = mxt_ceil_div(rem, mxt_ceil_div(rem, mcq));
+        nw = steal ? range_word((uint64_t)lo, (uint64_t)(hi - cnt))
+                   : range_word((uint64_t)(lo + cnt), (uint64_t)hi);
+    } while (!atomic_compare_exchange_weak_explicit(r, &w, nw, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    *q = steal ? hi - cnt : lo;
+    return cnt;
 }
 
 static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
@@ -32,10 +71,9 @@ static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
     const char *A = pr->a, *B = pr->b;
     char *C = pr->c;
 
-    /* ic split: this thread's rows [m0, m1), a multiple of mr wide except the last. */
-    const int64_t rows = mxt_round_up(mxt_ceil_div(pr->m, nt), mr);
-    const int64_t m0 = mxt_min64(pr->m, rows * tid), m1 = mxt_min64(pr->m, m0 + rows);
-
+    /* ic split: micro-panels of rows, per panel, from own range then others' (take_rows). */
+    const int64_t mcq = mxt_max64(1, mc / mr);
+    int64_t panel = 0; /* B panels so far: ranges[panel * nt ...] are this panel's */
     for (int64_t jc = 0; jc < pr->n; jc += nc) {
         const int64_t nb = mxt_min64(nc, pr->n - jc);
         const int64_t nq = mxt_ceil_div(nb, nr);
@@ -51,14 +89,20 @@ static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
             mxt_team_barrier(team);
             if (!ctx->split_jr) {
                 char *ab = ctx->abuf[tid];
-                for (int64_t ic = m0; ic < m1; ic += mc) {
-                    const int64_t mb = mxt_min64(mc, m1 - ic);
-                    mxt_pack_a(plan->cfg.isa, esz, mr, mb, kb,
-                               A + (size_t)(ic * pr->rsa + pc * pr->csa) * esz, pr->rsa, pr->csa,
-                               ab, 0, mxt_ceil_div(mb, mr));
-                    mxt_macro_kernel(plan, mb, nb, kb, ab, ctx->bbuf,
-                                     C + (size_t)(ic + jc * pr->ldc) * esz, beta);
+                _Atomic uint64_t *ranges = ctx->ranges + panel * nt;
+                int64_t q, cnt;
+                for (int v = 0; v < nt; v++) {
+                    const int victim = (tid + v) % nt;
+                    while ((cnt = take_rows(&ranges[victim], mcq, v > 0, nt > 1, &q)) > 0) {
+                        const int64_t ic = q * mr, mb = mxt_min64(cnt * mr, pr->m - ic);
+                        mxt_pack_a(plan->cfg.isa, esz, mr, mb, kb,
+                                   A + (size_t)(ic * pr->rsa + pc * pr->csa) * esz, pr->rsa,
+                                   pr->csa, ab, 0, cnt);
+                        mxt_macro_kernel(plan, mb, nb, kb, ab, ctx->bbuf,
+                                         C + (size_t)(ic + jc * pr->ldc) * esz, beta);
+                    }
                 }
+                panel++;
                 continue;
             }
             for (int64_t ic = 0; ic < pr->m; ic += mc) {
@@ -87,10 +131,20 @@ int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
     const int64_t nc = mxt_min64(plan->cfg.nc, mxt_round_up(pr->n, nr));
     const int64_t mc = mxt_min64(plan->cfg.mc, mxt_round_up(pr->m, mr));
     struct goto_ctx ctx = {.plan = plan, .split_jr = mxt_ceil_div(pr->m, mr) < p};
+    if (mxt_ceil_div(pr->m, mr) > (int64_t)UINT32_MAX) /* take_rows keeps 32-bit counts */
+        return mxt_error(MXT_EINVAL, "M = %lld has too many row micro-panels for the goto driver",
+                         (long long)pr->m);
     int rc = 0;
     ctx.bbuf = mxt_pack_alloc((size_t)kc * (size_t)mxt_round_up(nc, nr), plan->esz);
     ctx.abuf = calloc((size_t)p, sizeof(*ctx.abuf));
-    if (!ctx.bbuf || !ctx.abuf) goto nomem;
+    const int64_t panels = mxt_ceil_div(pr->n, nc) * mxt_ceil_div(pr->k, kc);
+    const int64_t mq = mxt_ceil_div(pr->m, mr);
+    ctx.ranges = malloc((size_t)mxt_max64(1, panels * p) * sizeof(*ctx.ranges));
+    if (!ctx.bbuf || !ctx.abuf || !ctx.ranges) goto nomem;
+    for (int64_t i = 0; i < panels; i++)
+        for (int t = 0; t < p; t++)
+            atomic_init(&ctx.ranges[i * p + t],
+                        range_word((uint64_t)(mq * t / p), (uint64_t)(mq * (t + 1) / p)));
     if (ctx.split_jr) {
         ctx.ashared = mxt_pack_alloc((size_t)mc * (size_t)kc, plan->esz);
         if (!ctx.ashared) goto nomem;
@@ -111,6 +165,7 @@ out:
         for (int t = 0; t < p; t++)
             mxt_pack_free(ctx.abuf[t]);
     free(ctx.abuf);
+    free((void *)ctx.ranges);
     mxt_pack_free(ctx.ashared);
     mxt_pack_free(ctx.bbuf);
     return rc;
