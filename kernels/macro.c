@@ -6,16 +6,18 @@
 
 /* The jr/ir loops for one element type; macro_body.h is this loop written once
  * over MXT_MACRO_T (element type), MXT_MACRO_FN (micro-kernel pointer type),
- * MXT_MACRO_UKR (its member of struct mxt_ukr) and MXT_MACRO_NAME. */
+ * MXT_MACRO_UKR and MXT_MACRO_EDGE (its members of struct mxt_ukr) and MXT_MACRO_NAME. */
 #define MXT_MACRO_T float
 #define MXT_MACRO_FN mxt_ukr_f32_fn
 #define MXT_MACRO_UKR f32
+#define MXT_MACRO_EDGE f32_edge
 #define MXT_MACRO_NAME macro_f32
 #include "macro_body.h"
 
 #define MXT_MACRO_T double
 #define MXT_MACRO_FN mxt_ukr_f64_fn
 #define MXT_MACRO_UKR f64
+#define MXT_MACRO_EDGE f64_edge
 #define MXT_MACRO_NAME macro_f64
 #include "macro_body.h"
 

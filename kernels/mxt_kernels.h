@@ -35,6 +35,11 @@ struct mxt_ukr {
     struct mxt_kernel_info info;
     mxt_ukr_f32_fn f32; /* set when info.dtype == MXT_F32 */
     mxt_ukr_f64_fn f64; /* set when info.dtype == MXT_F64 */
+    /* Edge kernels (ukernel_family.h): [v] computes the first v * edge_rows rows of
+     * the same packed A micro-panel, for a partial row tile; NULL where none. */
+    int edge_rows;
+    mxt_ukr_f32_fn f32_edge[3];
+    mxt_ukr_f64_fn f64_edge[3];
 };
 
 /* The registered kernel for (concrete isa, dtype, mr, nr), or NULL. */
@@ -72,6 +77,35 @@ void mxt_ukr_avx2_f64_8x6(int64_t k, const double *restrict a, const double *res
                           double *restrict c, int64_t ldc, double alpha, double beta);
 void mxt_ukr_avx2_f64_12x4(int64_t k, const double *restrict a, const double *restrict b,
                            double *restrict c, int64_t ldc, double alpha, double beta);
+/* Edge kernels of the SIMD micro-kernels above (ukernel_family.h). */
+void mxt_ukr_avx2_f32_16x6_e1(int64_t k, const float *restrict a, const float *restrict b,
+                              float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx2_f32_24x4_e1(int64_t k, const float *restrict a, const float *restrict b,
+                              float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx2_f32_24x4_e2(int64_t k, const float *restrict a, const float *restrict b,
+                              float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx2_f64_12x4_e1(int64_t k, const double *restrict a, const double *restrict b,
+                              double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx2_f64_12x4_e2(int64_t k, const double *restrict a, const double *restrict b,
+                              double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx2_f64_8x6_e1(int64_t k, const double *restrict a, const double *restrict b,
+                             double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f32_32x12_e1(int64_t k, const float *restrict a, const float *restrict b,
+                                 float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f32_32x6_e1(int64_t k, const float *restrict a, const float *restrict b,
+                                float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f32_48x8_e1(int64_t k, const float *restrict a, const float *restrict b,
+                                float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f32_48x8_e2(int64_t k, const float *restrict a, const float *restrict b,
+                                float *restrict c, int64_t ldc, float alpha, float beta);
+void mxt_ukr_avx512_f64_16x12_e1(int64_t k, const double *restrict a, const double *restrict b,
+                                 double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f64_16x6_e1(int64_t k, const double *restrict a, const double *restrict b,
+                                double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f64_24x8_e1(int64_t k, const double *restrict a, const double *restrict b,
+                                double *restrict c, int64_t ldc, double alpha, double beta);
+void mxt_ukr_avx512_f64_24x8_e2(int64_t k, const double *restrict a, const double *restrict b,
+                                double *restrict c, int64_t ldc, double alpha, double beta);
 #endif
 
 /* Packing (pack.c). Operands are described by strides so that both layouts and

@@ -16,6 +16,12 @@
 #endif
 
 #define MXT_UKR_MR (MXT_SIMD_W * MXT_UKR_MV)
+/* Elements of packed A per k step: mr, or a wider kernel's mr for its edge kernels
+ * (ukernel_family.h), which compute the first MV vectors of rows of its panels. */
+#ifndef MXT_UKR_ASTEP
+#define MXT_UKR_ASTEP MXT_UKR_MR
+#define MXT_UKR_ASTEP_DEFAULT
+#endif
 
 /* One rank-1 update acc += a[0:mr] * b[0:nr], plus a prefetch of the A lines needed
  * MXT_UKR_PF_STEPS updates later (the packed A micro-panel streams from L2; the B
@@ -26,8 +32,9 @@
         MXT_SIMD_V av_[MXT_UKR_MV];                                                                \
         MXT_UNROLL for (int i_ = 0; i_ < MXT_UKR_MV; i_++) {                                       \
             av_[i_] = MXT_SIMD_LOAD((a_) + MXT_SIMD_W * i_);                                       \
-            _mm_prefetch((const char *)((a_) + MXT_UKR_PF_STEPS * MXT_UKR_MR + MXT_SIMD_W * i_),   \
-                         _MM_HINT_T0);                                                             \
+            _mm_prefetch(                                                                          \
+                (const char *)((a_) + MXT_UKR_PF_STEPS * MXT_UKR_ASTEP + MXT_SIMD_W * i_),         \
+                _MM_HINT_T0);                                                                      \
         }                                                                                          \
         MXT_UNROLL for (int j_ = 0; j_ < MXT_UKR_NR; j_++) {                                       \
             const MXT_SIMD_V bj_ = MXT_SIMD_SET1((b_)[j_]);                                        \
@@ -67,15 +74,15 @@ void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *res
             cl++;
         }
         MXT_UKR_STEP(a, b);
-        MXT_UKR_STEP(a + MXT_UKR_MR, b + MXT_UKR_NR);
-        MXT_UKR_STEP(a + 2 * MXT_UKR_MR, b + 2 * MXT_UKR_NR);
-        MXT_UKR_STEP(a + 3 * MXT_UKR_MR, b + 3 * MXT_UKR_NR);
-        a += 4 * MXT_UKR_MR;
+        MXT_UKR_STEP(a + MXT_UKR_ASTEP, b + MXT_UKR_NR);
+        MXT_UKR_STEP(a + 2 * MXT_UKR_ASTEP, b + 2 * MXT_UKR_NR);
+        MXT_UKR_STEP(a + 3 * MXT_UKR_ASTEP, b + 3 * MXT_UKR_NR);
+        a += 4 * MXT_UKR_ASTEP;
         b += 4 * MXT_UKR_NR;
     }
     for (; p < k; p++) {
         MXT_UKR_STEP(a, b);
-        a += MXT_UKR_MR;
+        a += MXT_UKR_ASTEP;
         b += MXT_UKR_NR;
     }
     const MXT_SIMD_V va = MXT_SIMD_SET1(alpha);
@@ -106,6 +113,10 @@ void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *res
 #undef MXT_UKR_STEP
 #undef MXT_UKR_CLINE
 #undef MXT_UKR_MR
+#ifdef MXT_UKR_ASTEP_DEFAULT
+#undef MXT_UKR_ASTEP
+#undef MXT_UKR_ASTEP_DEFAULT
+#endif
 #undef MXT_SIMD_V
 #undef MXT_SIMD_E
 #undef MXT_SIMD_W

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "mxt_common.h"
+#include "mxt_kernels.h"
 #include "mxt_test.h"
 #include "mxtune/config.h"
 #include "mxtune/gemm.h"
@@ -589,6 +590,74 @@ MXT_TEST(allocation_failure_is_reported) {
 }
 
 /* ---- registry, ISA, configuration fallbacks ------------------------------------------ */
+
+/* Edge kernel v of a micro-kernel computes the first v * edge_rows rows of its tile
+ * from the same packed panels, with the same operations: bit for bit the full
+ * kernel's rows, and nothing below them. */
+static int edge_case(const struct mxt_ukr *u, int v, int64_t k) {
+    const int mr = u->info.mr, nr = u->info.nr, rows = v * u->edge_rows;
+    const size_t esz = u->info.dtype == MXT_F32 ? 4 : 8;
+    char *a = aligned_alloc(64, (size_t)mxt_round_up(mr * k * (int64_t)esz, 64));
+    char *b = aligned_alloc(64, (size_t)mxt_round_up(nr * k * (int64_t)esz, 64));
+    char *full = aligned_alloc(64, (size_t)(mr * nr) * esz);
+    char *edge = aligned_alloc(64, (size_t)(mr * nr) * esz);
+    int bad = 0;
+    uint64_t seed = 12345u + (uint64_t)v;
+    for (int64_t i = 0; i < mr * k + nr * k; i++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        const double x = (double)(seed >> 11) / 9007199254740992.0 - 0.5;
+        char *dst = i < mr * k ? a + (size_t)i * esz : b + (size_t)(i - mr * k) * esz;
+        if (esz == 4)
+            *(float *)(void *)dst = (float)x;
+        else
+            *(double *)(void *)dst = x;
+    }
+    for (int64_t i = 0; i < mr * nr; i++) {
+        if (esz == 4)
+            ((float *)(void *)edge)[i] = 7.0f, ((float *)(void *)full)[i] = 0.5f;
+        else
+            ((double *)(void *)edge)[i] = 7.0, ((double *)(void *)full)[i] = 0.5;
+    }
+    if (esz == 4) {
+        u->f32(k, (float *)(void *)a, (float *)(void *)b, (float *)(void *)full, mr, 1.5f, 0.0f);
+        u->f32_edge[v](k, (float *)(void *)a, (float *)(void *)b, (float *)(void *)edge, mr, 1.5f,
+                       0.0f);
+    } else {
+        u->f64(k, (double *)(void *)a, (double *)(void *)b, (double *)(void *)full, mr, 1.5, 0.0);
+        u->f64_edge[v](k, (double *)(void *)a, (double *)(void *)b, (double *)(void *)edge, mr, 1.5,
+                       0.0);
+    }
+    for (int j = 0; j < nr; j++)
+        for (int i = 0; i < mr; i++) {
+            const int64_t at = i + (int64_t)j * mr;
+            const double f = esz == 4 ? ((float *)(void *)full)[at] : ((double *)(void *)full)[at];
+            const double e = esz == 4 ? ((float *)(void *)edge)[at] : ((double *)(void *)edge)[at];
+            /* both with beta 0: the edge rows equal the full kernel's, the rest keep 7 */
+            if (e != (i < rows ? f : 7.0)) bad++;
+        }
+    free(a), free(b), free(full), free(edge);
+    return bad;
+}
+
+MXT_TEST(edge_kernels_match_full_kernel) {
+    int checked = 0;
+    for (int i = 0; i < mxt_kernels_count(); i++) {
+        const struct mxt_kernel_info *ki = mxt_kernels_get(i);
+        const struct mxt_ukr *u = mxt_ukr_find(ki->isa, ki->dtype, ki->mr, ki->nr);
+        CHECK(u != NULL);
+        if (!u || !mxt_kernels_isa_supported(ki->isa) || ki->isa == MXT_ISA_GENERIC) continue;
+        /* every SIMD kernel wider than one vector has an edge kernel per narrower width */
+        CHECK(u->edge_rows > 0 || ki->mr <= 16);
+        for (int v = 1; u->edge_rows > 0 && v * u->edge_rows < ki->mr; v++) {
+            CHECK(ki->dtype == MXT_F32 ? u->f32_edge[v] != NULL : u->f64_edge[v] != NULL);
+            for (int64_t k = 1; k <= 41; k += 20) {
+                CHECK_EQ_INT(edge_case(u, v, k), 0);
+                checked++;
+            }
+        }
+    }
+    if (checked == 0) MXT_SKIP("no SIMD ISA on this CPU");
+}
 
 MXT_TEST(registry_lists_kernels) {
     const int n = mxt_kernels_count();
