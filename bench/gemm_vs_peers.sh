@@ -27,7 +27,7 @@
 #
 # usage: bench/gemm_vs_peers.sh [--quick | --scaling] [--pairs N] [--reps R] [--threads "1 2"]
 #                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
-#                               [--config default|model]
+#                               [--config default|model] [--split rows|columns]
 #   --quick    4 shapes, 3 pairs (a few minutes); default all 7 shapes, 5 pairs
 #   --scaling  multi-core scaling (issue 4, item 3): f32 4096^3 at 1, 2, 4, 8, 16
 #              threads (those up to this machine's CPU count), 3 pairs; each row
@@ -39,6 +39,8 @@
 #   --config   mxtune's configuration: default (gemm_run's fallbacks: goto, widest
 #              ISA, first micro-kernel; the default) or model (the configuration
 #              `mxtune model` picks for the shape, dtype and threads)
+#   --split    how mxtune's goto driver shares the work among threads: rows (the
+#              default) or columns; sets MXT_GOTO_SPLIT for mxtune's runs only
 # environment: PEERS_DIR, a directory with gemm_openblas and gemm_blis built from
 #   bench/peers/gemm_peers.c elsewhere (for a machine without a network): then
 #   nothing is installed or built, and build/ must hold gemm_run and mxtune.
@@ -47,7 +49,7 @@ cd "$(dirname "$0")/.."
 
 SHAPES_ALL="512x512x512 2048x2048x2048 4096x4096x4096 4096x4096x64 4096x4096x128 4096x4096x256 8192x1024x1024"
 SHAPES_QUICK="2048x2048x2048 4096x4096x64 4096x4096x256 8192x1024x1024"
-PAIRS="" REPS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default
+PAIRS="" REPS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default SPLIT=rows
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
@@ -58,12 +60,14 @@ while [ $# -gt 0 ]; do
         --dtypes) DTYPES=$2; shift ;;
         --shapes) SHAPES=$2; shift ;;
         --config) CONFIG=$2; shift ;;
+        --split) SPLIT=$2; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "gemm_vs_peers: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
 [ "$CONFIG" = default ] || [ "$CONFIG" = model ] || { echo "gemm_vs_peers: --config default|model" >&2; exit 2; }
+[ "$SPLIT" = rows ] || [ "$SPLIT" = columns ] || { echo "gemm_vs_peers: --split rows|columns" >&2; exit 2; }
 NPROC=$(nproc)
 if [ "$SCALING" = 1 ]; then
     st=""
@@ -208,7 +212,7 @@ peak() { # dtype threads
     echo "$v"
 }
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
-echo "# mxtune configuration: $CONFIG; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
+echo "# mxtune configuration: $CONFIG, MXT_GOTO_SPLIT=$SPLIT; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
 echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
 echo "# best pair over its best pair (less sensitive to other load on the machine, not the headline figure)"
 echo
@@ -247,7 +251,7 @@ for dt in $DTYPES; do
             read -r -a cfg <<<"$(mxt_args "$dt" "$p" "$m" "$n" "$k")"
             gm=() go=() gb=() ro=() rb=() ran=""
             for ((i = 0; i < PAIRS; i++)); do
-                out=$("$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
+                out=$(MXT_GOTO_SPLIT=$SPLIT "$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
                 a=$(gflops_of <<<"$out")
                 ran=$(sed -n 's/.*schedule=\([^ ]*\) isa=\([^ ]*\) mr=\([0-9]*\) nr=\([0-9]*\) mc=\([0-9]*\) kc=\([0-9]*\) nc=\([0-9]*\).*/\1 \2 \3x\4 mc=\5 kc=\6 nc=\7/p' <<<"$out")
                 b=$("${OB[@]}" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)

@@ -4,9 +4,15 @@
  * Threads split the ic loop: each owns an even share of the rows, rounded to mr,
  * packs its own A blocks and, once done, takes over the end of a slower thread's
  * share (take_rows). When M has fewer micro-panels than threads they
- * split the jr loop instead, sharing one A block. */
+ * split the jr loop instead, sharing one A block.
+ * MXT_GOTO_SPLIT=columns splits the jc loop instead (goto_thread_jc): each thread
+ * owns a slice of the columns and runs the five loops on it alone. Which is faster
+ * depends on the machine (measured in docs/benchmarks.md): on the 2-vCPU Zen 5 guest
+ * columns was 4-17 % faster on 2 threads at 512^3-4096^3; on the 16-core Xeon guest
+ * rows was faster at 2-16 threads. Rows is the default. */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 
@@ -16,6 +22,7 @@ struct goto_ctx {
     char **abuf;              /* one mc x kc A block per thread (ic split) */
     _Atomic uint64_t *ranges; /* per B panel and thread: micro-panels of rows left */
     char *ashared;            /* the shared A block (jr split) */
+    char **bown;              /* jc split: one B panel per thread */
     int split_jr;
 };
 
@@ -123,6 +130,55 @@ static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
     }
 }
 
+/* jc split: thread tid owns columns [n0, n1) (a multiple of nr) and runs the whole
+ * five-loop algorithm on them with its own A block and B panel: no barrier and
+ * nothing shared, at the price of every thread packing all of A. */
+static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
+    (void)team;
+    const struct goto_ctx *ctx = arg;
+    const struct mxt_gemm_plan *plan = ctx->plan;
+    const struct mxt_gemm_prob *pr = &plan->prob;
+    const size_t esz = plan->esz;
+    const int mr = plan->cfg.mr, nr = plan->cfg.nr;
+    const int64_t mc = plan->cfg.mc, kc = plan->cfg.kc, nc = plan->cfg.nc;
+    int64_t q0, q1;
+    share(mxt_ceil_div(pr->n, nr), tid, nt, &q0, &q1);
+    const int64_t n0 = q0 * nr, n1 = mxt_min64(pr->n, q1 * nr);
+    char *ab = ctx->abuf[tid], *bb = ctx->bown[tid];
+    const int64_t mcq = mxt_max64(1, mc / mr), mq = mxt_ceil_div(pr->m, mr);
+    for (int64_t jc = n0; jc < n1; jc += nc) {
+        const int64_t nb = mxt_min64(nc, n1 - jc);
+        for (int64_t pc = 0; pc < pr->k; pc += kc) {
+            const int64_t kb = mxt_min64(kc, pr->k - pc);
+            const double beta = pc == 0 ? pr->beta : 1.0;
+            mxt_pack_b(plan->cfg.isa, esz, nr, kb, nb,
+                       (const char *)pr->b + (size_t)(pc * pr->rsb + jc * pr->csb) * esz, pr->rsb,
+                       pr->csb, bb, 0, mxt_ceil_div(nb, nr));
+            for (int64_t q = 0; q < mq;) {
+                const int64_t cnt = mxt_ceil_div(mq - q, mxt_ceil_div(mq - q, mcq));
+                const int64_t ic = q * mr, mb = mxt_min64(cnt * mr, pr->m - ic);
+                mxt_pack_a(plan->cfg.isa, esz, mr, mb, kb,
+                           (const char *)pr->a + (size_t)(ic * pr->rsa + pc * pr->csa) * esz,
+                           pr->rsa, pr->csa, ab, 0, cnt);
+                mxt_macro_kernel(plan, mb, nb, kb, ab, bb,
+                                 (char *)pr->c + (size_t)(ic + jc * pr->ldc) * esz, beta);
+                q += cnt;
+            }
+        }
+    }
+}
+
+int mxt_goto_split_columns(int *columns) {
+    const char *env = getenv("MXT_GOTO_SPLIT");
+    *columns = 0;
+    if (!env || !*env || strcmp(env, "rows") == 0) return 0;
+    if (strcmp(env, "columns") == 0) {
+        *columns = 1;
+        return 0;
+    }
+    return mxt_error(MXT_EINVAL, "MXT_GOTO_SPLIT='%s': expected 'rows' or 'columns'", env);
+}
+
 int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
     const struct mxt_gemm_prob *pr = &plan->prob;
     const int p = plan->cfg.threads;
@@ -131,20 +187,37 @@ int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
     const int64_t nc = mxt_min64(plan->cfg.nc, mxt_round_up(pr->n, nr));
     const int64_t mc = mxt_min64(plan->cfg.mc, mxt_round_up(pr->m, mr));
     struct goto_ctx ctx = {.plan = plan, .split_jr = mxt_ceil_div(pr->m, mr) < p};
+    int split_jc;
+    int rc0 = mxt_goto_split_columns(&split_jc);
+    if (rc0) return rc0;
+    /* columns only with more than one thread and a micro-panel of columns each */
+    split_jc = split_jc && p > 1 && mxt_ceil_div(pr->n, nr) >= p;
+    if (split_jc) ctx.split_jr = 0;
     if (mxt_ceil_div(pr->m, mr) > (int64_t)UINT32_MAX) /* take_rows keeps 32-bit counts */
         return mxt_error(MXT_EINVAL, "M = %lld has too many row micro-panels for the goto driver",
                          (long long)pr->m);
     int rc = 0;
-    ctx.bbuf = mxt_pack_alloc((size_t)kc * (size_t)mxt_round_up(nc, nr), plan->esz);
     ctx.abuf = calloc((size_t)p, sizeof(*ctx.abuf));
-    const int64_t panels = mxt_ceil_div(pr->n, nc) * mxt_ceil_div(pr->k, kc);
-    const int64_t mq = mxt_ceil_div(pr->m, mr);
-    ctx.ranges = malloc((size_t)mxt_max64(1, panels * p) * sizeof(*ctx.ranges));
-    if (!ctx.bbuf || !ctx.abuf || !ctx.ranges) goto nomem;
-    for (int64_t i = 0; i < panels; i++)
-        for (int t = 0; t < p; t++)
-            atomic_init(&ctx.ranges[i * p + t],
-                        range_word((uint64_t)(mq * t / p), (uint64_t)(mq * (t + 1) / p)));
+    if (!ctx.abuf) goto nomem;
+    if (split_jc) { /* a B panel per thread, as wide as its slice at most */
+        const int64_t ncj = mxt_min64(nc, mxt_ceil_div(mxt_ceil_div(pr->n, nr), p) * nr);
+        ctx.bown = calloc((size_t)p, sizeof(*ctx.bown));
+        if (!ctx.bown) goto nomem;
+        for (int t = 0; t < p; t++) {
+            ctx.bown[t] = mxt_pack_alloc((size_t)kc * (size_t)ncj, plan->esz);
+            if (!ctx.bown[t]) goto nomem;
+        }
+    } else {
+        ctx.bbuf = mxt_pack_alloc((size_t)kc * (size_t)mxt_round_up(nc, nr), plan->esz);
+        const int64_t panels = mxt_ceil_div(pr->n, nc) * mxt_ceil_div(pr->k, kc);
+        const int64_t mq = mxt_ceil_div(pr->m, mr);
+        ctx.ranges = malloc((size_t)mxt_max64(1, panels * p) * sizeof(*ctx.ranges));
+        if (!ctx.bbuf || !ctx.ranges) goto nomem;
+        for (int64_t i = 0; i < panels; i++)
+            for (int t = 0; t < p; t++)
+                atomic_init(&ctx.ranges[i * p + t],
+                            range_word((uint64_t)(mq * t / p), (uint64_t)(mq * (t + 1) / p)));
+    }
     if (ctx.split_jr) {
         ctx.ashared = mxt_pack_alloc((size_t)mc * (size_t)kc, plan->esz);
         if (!ctx.ashared) goto nomem;
@@ -154,7 +227,7 @@ int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
             if (!ctx.abuf[t]) goto nomem;
         }
     }
-    rc = mxt_team_run(p, goto_thread, &ctx);
+    rc = mxt_team_run(p, split_jc ? goto_thread_jc : goto_thread, &ctx);
     goto out;
 nomem:
     rc = mxt_error(MXT_ENOMEM,
@@ -166,6 +239,10 @@ out:
             mxt_pack_free(ctx.abuf[t]);
     free(ctx.abuf);
     free((void *)ctx.ranges);
+    if (ctx.bown)
+        for (int t = 0; t < p; t++)
+            mxt_pack_free(ctx.bown[t]);
+    free(ctx.bown);
     mxt_pack_free(ctx.ashared);
     mxt_pack_free(ctx.bbuf);
     return rc;

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 #include "mxt_test.h"
@@ -399,6 +400,41 @@ MXT_TEST(odd_thread_counts) {
                                   1.0, &cfg, 0),
                          0);
         }
+}
+
+/* MXT_GOTO_SPLIT=columns: the goto driver splits the jc loop. Every kernel of the
+ * widest ISA and the generic one, the shapes above, 1 to 3 threads (3 with N too
+ * narrow for 3 column slices falls back to rows), then a bad value. */
+MXT_TEST(goto_split_columns) {
+    CHECK_EQ_INT(setenv("MXT_GOTO_SPLIT", "columns", 1), 0);
+    int columns = 0;
+    CHECK_EQ_INT(mxt_goto_split_columns(&columns), 0);
+    CHECK_EQ_INT(columns, 1);
+    for (int i = 0; i < mxt_kernels_count(); i++) {
+        const struct mxt_kernel_info *ki = mxt_kernels_get(i);
+        if (!mxt_kernels_isa_supported(ki->isa)) continue;
+        for (int threads = 1; threads <= 3; threads++)
+            for (size_t sh = 0; sh < MXT_ARRAY_LEN(shapes); sh++) {
+                struct mxt_config small = tiny_blocks(MXT_SCHED_GOTO, ki, threads);
+                CHECK_EQ_INT(run_case(ki->dtype, MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS,
+                                      shapes[sh][0], shapes[sh][1], shapes[sh][2], 1.0, 0.5, &small,
+                                      0),
+                             0);
+            }
+    }
+    struct mxt_config dflt = {.schedule = MXT_SCHED_GOTO, .threads = 2};
+    CHECK_EQ_INT(
+        run_case(MXT_F64, MXT_ROW_MAJOR, MXT_TRANS, MXT_NO_TRANS, 301, 203, 157, -1, 2, &dflt, 5),
+        0);
+    CHECK_EQ_INT(setenv("MXT_GOTO_SPLIT", "diagonal", 1), 0);
+    double a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4] = {0};
+    CHECK(mxt_dgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2,
+                       &dflt) != 0);
+    CHECK(strstr(mxt_last_error(), "MXT_GOTO_SPLIT='diagonal'") != NULL);
+    CHECK_EQ_INT(setenv("MXT_GOTO_SPLIT", "rows", 1), 0);
+    CHECK_EQ_INT(mxt_goto_split_columns(&columns), 0);
+    CHECK_EQ_INT(columns, 0);
+    CHECK_EQ_INT(unsetenv("MXT_GOTO_SPLIT"), 0);
 }
 
 struct concurrent_arg {
