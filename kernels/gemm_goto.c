@@ -68,6 +68,20 @@ static int64_t take_rows(_Atomic uint64_t *r, int64_t mcq, int steal, int shrink
     return cnt;
 }
 
+/* Rows [ic, ic + cnt*mr) of panel (pc, jc): pack their A block into ab and run the
+ * macro-kernel against the packed B panel bp (nb columns, kb deep). */
+static void row_block(const struct mxt_gemm_plan *plan, int64_t ic, int64_t cnt, int64_t pc,
+                      int64_t kb, int64_t jc, int64_t nb, char *ab, const char *bp, double beta) {
+    const struct mxt_gemm_prob *pr = &plan->prob;
+    const size_t esz = plan->esz;
+    const int64_t mb = mxt_min64(cnt * plan->cfg.mr, pr->m - ic);
+    mxt_pack_a(plan->cfg.isa, esz, plan->cfg.mr, mb, kb,
+               (const char *)pr->a + (size_t)(ic * pr->rsa + pc * pr->csa) * esz, pr->rsa, pr->csa,
+               ab, 0, cnt);
+    mxt_macro_kernel(plan, mb, nb, kb, ab, bp, (char *)pr->c + (size_t)(ic + jc * pr->ldc) * esz,
+                     beta);
+}
+
 static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
     const struct goto_ctx *ctx = arg;
     const struct mxt_gemm_plan *plan = ctx->plan;
@@ -100,14 +114,8 @@ static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
                 int64_t q, cnt;
                 for (int v = 0; v < nt; v++) {
                     const int victim = (tid + v) % nt;
-                    while ((cnt = take_rows(&ranges[victim], mcq, v > 0, nt > 1, &q)) > 0) {
-                        const int64_t ic = q * mr, mb = mxt_min64(cnt * mr, pr->m - ic);
-                        mxt_pack_a(plan->cfg.isa, esz, mr, mb, kb,
-                                   A + (size_t)(ic * pr->rsa + pc * pr->csa) * esz, pr->rsa,
-                                   pr->csa, ab, 0, cnt);
-                        mxt_macro_kernel(plan, mb, nb, kb, ab, ctx->bbuf,
-                                         C + (size_t)(ic + jc * pr->ldc) * esz, beta);
-                    }
+                    while ((cnt = take_rows(&ranges[victim], mcq, v > 0, nt > 1, &q)) > 0)
+                        row_block(plan, q * mr, cnt, pc, kb, jc, nb, ab, ctx->bbuf, beta);
                 }
                 panel++;
                 continue;
@@ -154,14 +162,9 @@ static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
             mxt_pack_b(plan->cfg.isa, esz, nr, kb, nb,
                        (const char *)pr->b + (size_t)(pc * pr->rsb + jc * pr->csb) * esz, pr->rsb,
                        pr->csb, bb, 0, mxt_ceil_div(nb, nr));
-            for (int64_t q = 0; q < mq;) {
+            for (int64_t q = 0; q < mq;) { /* even blocks of at most mcq micro-panels */
                 const int64_t cnt = mxt_ceil_div(mq - q, mxt_ceil_div(mq - q, mcq));
-                const int64_t ic = q * mr, mb = mxt_min64(cnt * mr, pr->m - ic);
-                mxt_pack_a(plan->cfg.isa, esz, mr, mb, kb,
-                           (const char *)pr->a + (size_t)(ic * pr->rsa + pc * pr->csa) * esz,
-                           pr->rsa, pr->csa, ab, 0, cnt);
-                mxt_macro_kernel(plan, mb, nb, kb, ab, bb,
-                                 (char *)pr->c + (size_t)(ic + jc * pr->ldc) * esz, beta);
+                row_block(plan, q * mr, cnt, pc, kb, jc, nb, ab, bb, beta);
                 q += cnt;
             }
         }
