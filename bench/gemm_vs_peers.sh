@@ -199,18 +199,28 @@ done
 
 # --- the probe's FMA peak ---------------------------------------------------
 prof=$("$MXT" machine show --json 2>/dev/null || true)
-peak() { # dtype threads
+# The peak for (dtype, threads): the stored profile's, else measured now by
+# probe_figures. Measured once per key up front (peak_fill, in this shell): a
+# re-measurement per row would move with the load (on the shared Xeon one row got
+# 679 GFLOP/s for the 16-thread f32 peak, another 1205).
+declare -A PEAK_OF
+peak_fill() { # dtype threads
     local key v
-    if [ "$2" = 1 ]; then key=${1}_1t; elif [ "$2" = "$NPROC" ]; then key=${1}_all; else key=${1}_1t; fi
+    if [ "$2" != 1 ] && [ "$2" != "$NPROC" ]; then # threads x the one-thread peak
+        [ -n "${PEAK_OF[$1_1]:-}" ] || peak_fill "$1" 1
+        PEAK_OF[$1_$2]=$(awk -v v="${PEAK_OF[$1_1]}" -v p="$2" 'BEGIN {print v * p}')
+        return
+    fi
+    if [ "$2" = 1 ]; then key=${1}_1t; else key=${1}_all; fi
     v=$(jq -r ".compute.peak_gflops.$key // empty" <<<"$prof" 2>/dev/null || true)
     if [ -z "$v" ]; then
         [ -x build/bench/probe_figures ] || make build >&2
         v=$(build/bench/probe_figures "$key" | awk '{print $1}')
     fi
-    # other thread counts: threads x the one-thread peak
-    if [ "$2" != 1 ] && [ "$2" != "$NPROC" ]; then v=$(awk -v v="$v" -v p="$2" 'BEGIN {print v * p}'); fi
-    echo "$v"
+    PEAK_OF[$1_$2]=$v
 }
+for d in f32 f64; do for t in 1 "$NPROC" $THREADS; do [ -n "${PEAK_OF[${d}_$t]:-}" ] || peak_fill "$d" "$t"; done; done
+peak() { echo "${PEAK_OF[$1_$2]}"; }
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
 echo "# mxtune configuration: $CONFIG, MXT_GOTO_SPLIT=$SPLIT; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
 echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
