@@ -146,25 +146,23 @@ static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
     const struct goto_ctx *ctx = arg;
     const struct mxt_gemm_plan *plan = ctx->plan;
     const struct mxt_gemm_prob *pr = &plan->prob;
-    const size_t esz = plan->esz;
-    const int mr = plan->cfg.mr, nr = plan->cfg.nr;
-    const int64_t mc = plan->cfg.mc, kc = plan->cfg.kc, nc = plan->cfg.nc;
+    const struct mxt_config *cf = &plan->cfg;
     int64_t q0, q1;
-    share(mxt_ceil_div(pr->n, nr), tid, nt, &q0, &q1);
-    const int64_t n0 = q0 * nr, n1 = mxt_min64(pr->n, q1 * nr);
+    share(mxt_ceil_div(pr->n, cf->nr), tid, nt, &q0, &q1);
+    const int64_t n0 = q0 * cf->nr, n1 = mxt_min64(pr->n, q1 * cf->nr);
+    const int64_t mcq = mxt_max64(1, cf->mc / cf->mr), mq = mxt_ceil_div(pr->m, cf->mr);
     char *ab = ctx->abuf[tid], *bb = ctx->bown[tid];
-    const int64_t mcq = mxt_max64(1, mc / mr), mq = mxt_ceil_div(pr->m, mr);
-    for (int64_t jc = n0; jc < n1; jc += nc) {
-        const int64_t nb = mxt_min64(nc, n1 - jc);
-        for (int64_t pc = 0; pc < pr->k; pc += kc) {
-            const int64_t kb = mxt_min64(kc, pr->k - pc);
+    for (int64_t jc = n0; jc < n1; jc += cf->nc) {
+        const int64_t nb = mxt_min64(cf->nc, n1 - jc);
+        for (int64_t pc = 0; pc < pr->k; pc += cf->kc) {
+            const int64_t kb = mxt_min64(cf->kc, pr->k - pc);
             const double beta = pc == 0 ? pr->beta : 1.0;
-            mxt_pack_b(plan->cfg.isa, esz, nr, kb, nb,
-                       (const char *)pr->b + (size_t)(pc * pr->rsb + jc * pr->csb) * esz, pr->rsb,
-                       pr->csb, bb, 0, mxt_ceil_div(nb, nr));
+            mxt_pack_b(cf->isa, plan->esz, cf->nr, kb, nb,
+                       (const char *)pr->b + (size_t)(pc * pr->rsb + jc * pr->csb) * plan->esz,
+                       pr->rsb, pr->csb, bb, 0, mxt_ceil_div(nb, cf->nr));
             for (int64_t q = 0; q < mq;) { /* even blocks of at most mcq micro-panels */
                 const int64_t cnt = mxt_ceil_div(mq - q, mxt_ceil_div(mq - q, mcq));
-                row_block(plan, q * mr, cnt, pc, kb, jc, nb, ab, bb, beta);
+                row_block(plan, q * cf->mr, cnt, pc, kb, jc, nb, ab, bb, beta);
                 q += cnt;
             }
         }
