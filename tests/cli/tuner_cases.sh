@@ -78,6 +78,18 @@ case_search_without_profile() {
     one_line_error "mxtune probe"
     [ ! -e "$T/none.db" ] || fail "a database was created"
 }
+case_search_records_goto_split() {
+    need_jq
+    profile "$T/g.db"
+    MXT_GOTO_SPLIT=columns expect 0 "$MXTUNE" search -m 96 -n 80 -k 64 --strategy model \
+        --max-evals 3 --min-time 0.01 --threads 2 --json --db "$T/g.db"
+    prov=$(sqlite3 "$T/g.db" "select provenance_json from tuned")
+    [ "$(jq -r .goto_split <<<"$prov")" = columns ] || fail "provenance without the split: $prov"
+    expect 0 "$MXTUNE" search -m 96 -n 80 -k 72 --strategy model --max-evals 3 --min-time 0.01 \
+        --threads 2 --json --db "$T/g.db"
+    prov=$(sqlite3 "$T/g.db" "select provenance_json from tuned t join problem p on p.id = t.problem_id where p.k = 72")
+    [ "$(jq -r .goto_split <<<"$prov")" = null ] || fail "the default split recorded: $prov"
+}
 case_search_locked_no_wait() {
     command -v flock >/dev/null || { echo "skip: no flock" >&2; exit 77; }
     profile "$T/l.db"
@@ -287,6 +299,19 @@ case_bench_json_without_profile() {
     [ "$(jget .predicted_seconds)" = null ] || fail "a prediction without a profile"
     [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
     [ "$(jget .runs)" = 3 ] || fail "runs"
+}
+case_bench_goto_split() {
+    need_jq
+    MXT_GOTO_SPLIT=columns expect 0 "$MXTUNE" bench -m 67 -n 45 -k 33 --reps 3 --schedule goto \
+        --threads 2 --json --no-store --db "$T/none.db"
+    [ "$(jget .goto_split)" = columns ] || fail "goto_split: $(jget .goto_split)"
+    [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
+    expect 0 "$MXTUNE" bench -m 67 -n 45 -k 33 --reps 3 --schedule goto --threads 2 --json \
+        --no-store --db "$T/none.db"
+    [ "$(jget .goto_split)" = rows ] || fail "default goto_split: $(jget .goto_split)"
+    MXT_GOTO_SPLIT=diagonal expect 2 "$MXTUNE" bench -m 67 -n 45 -k 33 --schedule goto \
+        --threads 2 --no-store --db "$T/none.db"
+    error_mentions "MXT_GOTO_SPLIT='diagonal'"
 }
 case_bench_with_profile() {
     need_jq
