@@ -27,7 +27,7 @@
 #
 # usage: bench/gemm_vs_peers.sh [--quick | --scaling] [--pairs N] [--reps R] [--threads "1 2"]
 #                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
-#                               [--config default|model] [--split rows|columns]
+#                               [--config default|model|tuned] [--split rows|columns]
 #   --quick    4 shapes, 3 pairs (a few minutes); default all 7 shapes, 5 pairs
 #   --scaling  multi-core scaling (issue 4, item 3): f32 4096^3 at 1, 2, 4, 8, 16
 #              threads (those up to this machine's CPU count), 3 pairs; each row
@@ -37,10 +37,12 @@
 #   --reps R   timed calls per process for every row (default: about 2e10 flops'
 #              worth, 3 to 30); the same R for mxtune and the peers
 #   --config   mxtune's configuration: default (gemm_run's fallbacks: goto, widest
-#              ISA, first micro-kernel; the default) or model (the configuration
-#              `mxtune model` picks for the shape, dtype and threads)
-#   --split    how mxtune's goto driver shares the work among threads: rows (the
-#              default) or columns; sets MXT_GOTO_SPLIT for mxtune's runs only
+#              ISA, first micro-kernel; the default), model (the configuration
+#              `mxtune model` picks for the shape, dtype and threads) or tuned (what
+#              `mxtune lookup` returns, i.e. what mxt_sgemm/mxt_dgemm run: the
+#              database's winner after `mxtune search`, else the model's pick)
+#   --split    how mxtune's default goto configuration shares the work among
+#              threads: rows (schedule goto, the default) or columns (goto-jc)
 # environment: PEERS_DIR, a directory with gemm_openblas and gemm_blis built from
 #   bench/peers/gemm_peers.c elsewhere (for a machine without a network): then
 #   nothing is installed or built, and build/ must hold gemm_run and mxtune.
@@ -66,7 +68,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ "$CONFIG" = default ] || [ "$CONFIG" = model ] || { echo "gemm_vs_peers: --config default|model" >&2; exit 2; }
+case $CONFIG in default|model|tuned) ;; *) echo "gemm_vs_peers: --config default|model|tuned" >&2; exit 2 ;; esac
 [ "$SPLIT" = rows ] || [ "$SPLIT" = columns ] || { echo "gemm_vs_peers: --split rows|columns" >&2; exit 2; }
 NPROC=$(nproc)
 if [ "$SCALING" = 1 ]; then
@@ -222,12 +224,17 @@ peak_fill() { # dtype threads
 for d in f32 f64; do for t in 1 "$NPROC" $THREADS; do [ -n "${PEAK_OF[${d}_$t]:-}" ] || peak_fill "$d" "$t"; done; done
 peak() { echo "${PEAK_OF[$1_$2]}"; }
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
-echo "# mxtune configuration: $CONFIG, MXT_GOTO_SPLIT=$SPLIT; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
+echo "# mxtune configuration: $CONFIG, split $SPLIT; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
 echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
 echo "# best pair over its best pair (less sensitive to other load on the machine, not the headline figure)"
 echo
 
 mxt_args() { # dtype threads m n k -> gemm_run configuration flags
+    [ "$CONFIG" = default ] && [ "$SPLIT" = columns ] && echo "--schedule goto-jc"
+    if [ "$CONFIG" = tuned ]; then # what mxt_sgemm/mxt_dgemm get: `mxtune lookup`
+        "$MXT" lookup --op gemm -m "$3" -n "$4" -k "$5" --dtype "$1" --threads "$2" --json |
+            jq -r '.config | "--schedule \(.schedule) --isa \(.isa) --mr \(.mr) --nr \(.nr) --mc \(.mc) --kc \(.kc) --nc \(.nc)"'
+    fi
     if [ "$CONFIG" = model ]; then
         "$MXT" model --op gemm -m "$3" -n "$4" -k "$5" --dtype "$1" --threads "$2" --json |
             jq -r '"--schedule \(.schedule) --isa \(.config.isa) --mr \(.mr) --nr \(.nr) --mc \(.mc) --kc \(.kc) --nc \(.nc)"'
@@ -261,7 +268,7 @@ for dt in $DTYPES; do
             read -r -a cfg <<<"$(mxt_args "$dt" "$p" "$m" "$n" "$k")"
             gm=() go=() gb=() ro=() rb=() ran=""
             for ((i = 0; i < PAIRS; i++)); do
-                out=$(MXT_GOTO_SPLIT=$SPLIT "$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
+                out=$("$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
                 a=$(gflops_of <<<"$out")
                 ran=$(sed -n 's/.*schedule=\([^ ]*\) isa=\([^ ]*\) mr=\([0-9]*\) nr=\([0-9]*\) mc=\([0-9]*\) kc=\([0-9]*\) nc=\([0-9]*\).*/\1 \2 \3x\4 mc=\5 kc=\6 nc=\7/p' <<<"$out")
                 b=$("${OB[@]}" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)

@@ -8,7 +8,8 @@
 const char cli_config_help[] =
     "  --dtype T         f32 (default) or f64\n"
     "  --schedule S      cake (the I/O rule picks cake-kmn, cake-mkn or cake-nkm),\n"
-    "                    cake-kmn, cake-mkn, cake-nkm, goto\n"
+    "                    cake-kmn, cake-mkn, cake-nkm, goto (threads split the rows),\n"
+    "                    goto-jc (threads split the columns)\n"
     "  --sizing R        reference (the CAKE authors' rule), model (Low et al., goto),\n"
     "                    bandwidth (mxtune's rule for CAKE); default per schedule\n"
     "  --mr R --nr C     register tile (default: the model picks a kernel)\n"

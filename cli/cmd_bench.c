@@ -10,7 +10,6 @@
 #include <strings.h>
 #include "cli.h"
 #include "mxt_db_tune.h"
-#include "mxt_kernels.h"
 #include "mxt_common.h"
 #include "mxt_db.h"
 #include "mxt_tuner.h"
@@ -330,16 +329,6 @@ static double lowrank_flops(const struct mxt_problem *pb, int order) {
                                      : 2.0 * (M * r * K + M * K * N);
 }
 
-/* How the goto driver shares the threads ("rows" or "columns", MXT_GOTO_SPLIT), for
- * the dense ops on goto with more than one thread; NULL where it does not apply. */
-static const char *goto_split(const struct opts *o, const struct mxt_config *cfg) {
-    int columns = 0;
-    if (o->op == MXT_OP_SPMM || cfg->schedule != MXT_SCHED_GOTO || cfg->threads < 2 ||
-        mxt_goto_split_columns(&columns) != 0)
-        return NULL;
-    return columns ? "columns" : "rows";
-}
-
 static int emit_json(const struct opts *o, const struct run *x) {
     const struct mxt_config *cfg = &x->cfg;
     const struct mxt_prediction *pred = x->have_pred ? &x->pred : NULL;
@@ -370,7 +359,6 @@ static int emit_json(const struct opts *o, const struct run *x) {
             cJSON_AddNullToObject(d, "model_order");
     }
     cJSON_AddItemToObject(d, "config", mxt_db_config_json(cfg));
-    if (goto_split(o, cfg)) cJSON_AddStringToObject(d, "goto_split", goto_split(o, cfg));
     cJSON_AddNumberToObject(d, "flops", x->flops);
     cJSON_AddStringToObject(
         d, "flops_counted",
@@ -433,8 +421,7 @@ static void emit_text(const struct opts *o, const struct run *x) {
                o->order == MXT_LOWRANK_AUTO ? "mxt_lowrank_gemm's pick by flops" : "as asked");
     printf(", column-major, %d threads\n", cfg->threads);
     printf("config     %s", t);
-    if (cfg->schedule != MXT_SCHED_GOTO && cfg->alpha > 0) printf(" (alpha %.4g)", cfg->alpha);
-    if (goto_split(o, cfg)) printf(", threads split by %s (MXT_GOTO_SPLIT)", goto_split(o, cfg));
+    if (!mxt_schedule_is_goto(cfg->schedule) && cfg->alpha > 0) printf(" (alpha %.4g)", cfg->alpha);
     printf("\n");
     if (o->op == MXT_OP_SPMM)
         printf("packing    A into %dx%lld Rosko tiles: %.4g s, once, outside the timed runs "

@@ -30,7 +30,7 @@ static void usage(FILE *f) {
             "  -m M -n N -k K    C (M x N) = A (M x K) B (K x N); lowrank: W is M x K, X K x N\n"
             "  --dtype T         f32 (default) or f64\n"
             "  --schedule S      cake (default: the I/O rule picks cake-kmn, cake-mkn or\n"
-            "                    cake-nkm), cake-kmn, cake-mkn, cake-nkm, goto\n"
+            "                    cake-nkm), cake-kmn, cake-mkn, cake-nkm, goto, goto-jc\n"
             "  --sizing R        reference (the CAKE authors' rule), model (Low et al., goto),\n"
             "                    bandwidth (mxtune's rule for CAKE); default per schedule\n"
             "  --mr R --nr C     register tile (default: the model picks a kernel)\n"
@@ -257,7 +257,7 @@ static int emit_json(const struct opts *o, const struct mxt_machine *m,
             cJSON_AddNullToObject(sd, "alpha_needed");
         cJSON_AddNumberToObject(sd, "alpha_local_memory_max", d->alpha_l3);
     }
-    if (p->sizing == MXT_SIZING_MODEL && c->schedule == MXT_SCHED_GOTO) {
+    if (p->sizing == MXT_SIZING_MODEL && mxt_schedule_is_goto(c->schedule)) {
         cJSON_AddNumberToObject(sd, "C_Ar", d->c_ar);
         cJSON_AddNumberToObject(sd, "C_Ac", d->c_ac);
         cJSON_AddNumberToObject(sd, "C_Bc", d->c_bc);
@@ -384,7 +384,7 @@ static int emit_text(const struct opts *o, const struct mxt_model_machine *mm,
     printf(", sizing %s\n", mxt_sizing_name(p->sizing));
     printf("blocks     mr x nr = %dx%d (%s), mc %lld, kc %lld, nc %lld", c->mr, c->nr,
            mxt_isa_name(c->isa), (long long)c->mc, (long long)c->kc, (long long)c->nc);
-    if (c->schedule != MXT_SCHED_GOTO) printf(", alpha %.4f", c->alpha);
+    if (!mxt_schedule_is_goto(c->schedule)) printf(", alpha %.4f", c->alpha);
     printf("\n");
     if (p->sizing == MXT_SIZING_REFERENCE)
         printf("           reference rule: mc_L2 %lld, mc_L3 %lld%s\n", (long long)p->detail.mc_l2,

@@ -3,7 +3,8 @@
 #include "mxt_common.h"
 #include "mxtune/config.h"
 
-static const char *const sched_names[] = {"cake", "cake-kmn", "cake-mkn", "cake-nkm", "goto"};
+static const char *const sched_names[] = {"cake",     "cake-kmn", "cake-mkn",
+                                          "cake-nkm", "goto",     "goto-jc"};
 static const char *const isa_names[] = {"auto", "generic", "avx2", "avx512"};
 static const char *const dtype_names[] = {"f32", "f64"};
 
@@ -19,9 +20,9 @@ const char *mxt_schedule_name(enum mxt_schedule s) {
 int mxt_schedule_parse(const char *name, enum mxt_schedule *out) {
     int i = lookup(sched_names, (int)MXT_ARRAY_LEN(sched_names), name);
     if (i < 0)
-        return mxt_error(MXT_EINVAL,
-                         "unknown schedule '%s' (cake, cake-kmn, cake-mkn, cake-nkm, goto)",
-                         name ? name : "");
+        return mxt_error(
+            MXT_EINVAL, "unknown schedule '%s' (cake, cake-kmn, cake-mkn, cake-nkm, goto, goto-jc)",
+            name ? name : "");
     *out = (enum mxt_schedule)i;
     return 0;
 }

@@ -111,7 +111,7 @@ int db_measurement_check(const struct mxt_db_measurement *ms) {
         return mxt_error(MXT_EINVAL, "measurement: no kernel version");
     if (!terminated(ms->strategy, sizeof ms->strategy))
         return mxt_error(MXT_EINVAL, "measurement: strategy is not a terminated string");
-    if ((unsigned)c->schedule > MXT_SCHED_GOTO)
+    if ((unsigned)c->schedule > MXT_SCHED_LAST)
         return mxt_error(MXT_EINVAL, "measurement: unknown schedule %d", (int)c->schedule);
     if ((unsigned)c->isa > MXT_ISA_AVX512)
         return mxt_error(MXT_EINVAL, "measurement: unknown ISA %d", (int)c->isa);

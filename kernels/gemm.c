@@ -75,7 +75,7 @@ int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg) {
     if (!cfg) cfg = &zero;
     if (dtype != MXT_F32 && dtype != MXT_F64)
         return mxt_error(MXT_EINVAL, "unknown dtype %d", (int)dtype);
-    if (cfg->schedule < MXT_SCHED_CAKE || cfg->schedule > MXT_SCHED_GOTO)
+    if (cfg->schedule < MXT_SCHED_CAKE || cfg->schedule > MXT_SCHED_LAST)
         return mxt_error(MXT_EINVAL, "unknown schedule %d", (int)cfg->schedule);
     int rc = mxt_config_check_ranges(cfg);
     if (rc) return rc;
@@ -118,7 +118,7 @@ static int resolve_colmajor(enum mxt_dtype dtype, int64_t M, int64_t N, int64_t 
     const int64_t l1 = cache_bytes(_SC_LEVEL1_DCACHE_SIZE, 32 << 10);
     const int64_t l2 = cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1 << 20);
 
-    if (r.schedule == MXT_SCHED_GOTO) {
+    if (mxt_schedule_is_goto(r.schedule)) {
         /* Fallbacks in the spirit of Low et al. (MODELS.md §1) without the
          * associativity terms: B micro-panel in half of L1, A block in half of L2.
          * kc is then raised to the next power of two while the B micro-panel stays
@@ -264,7 +264,7 @@ static int gemm_run(const struct gemm_args *g, const struct mxt_config *cfg) {
     plan.ukr = mxt_ukr_find(plan.cfg.isa, g->dtype, plan.cfg.mr, plan.cfg.nr);
     if (!plan.ukr || plan.cfg.mr * plan.cfg.nr > MXT_TILE_MAX)
         return mxt_error(MXT_EINVAL, "no usable micro-kernel %dx%d", plan.cfg.mr, plan.cfg.nr);
-    if (plan.cfg.schedule == MXT_SCHED_GOTO) return mxt_gemm_run_goto(&plan);
+    if (mxt_schedule_is_goto(plan.cfg.schedule)) return mxt_gemm_run_goto(&plan);
     return mxt_gemm_run_cake(&plan);
 }
 

@@ -5,11 +5,11 @@
  * packs its own A blocks and, once done, takes over the end of a slower thread's
  * share (take_rows). When M has fewer micro-panels than threads they
  * split the jr loop instead, sharing one A block.
- * MXT_GOTO_SPLIT=columns splits the jc loop instead (goto_thread_jc): each thread
+ * The goto-jc schedule splits the jc loop instead (goto_thread_jc): each thread
  * owns a slice of the columns and runs the five loops on it alone. Which is faster
  * depends on the machine (measured in docs/benchmarks.md): on the 2-vCPU Zen 5 guest
- * columns was 4-17 % faster on 2 threads at 512^3-4096^3; on the 16-core Xeon guest
- * rows was faster at 2-16 threads. Rows is the default. */
+ * goto-jc was 4-17 % faster on 2 threads at 512^3-4096^3; on the 16-core Xeon guest
+ * goto was faster at 2-16 threads. The tuner measures both. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,17 +169,6 @@ static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
     }
 }
 
-int mxt_goto_split_columns(int *columns) {
-    const char *env = getenv("MXT_GOTO_SPLIT");
-    *columns = 0;
-    if (!env || !*env || strcmp(env, "rows") == 0) return 0;
-    if (strcmp(env, "columns") == 0) {
-        *columns = 1;
-        return 0;
-    }
-    return mxt_error(MXT_EINVAL, "MXT_GOTO_SPLIT='%s': expected 'rows' or 'columns'", env);
-}
-
 int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
     const struct mxt_gemm_prob *pr = &plan->prob;
     const int p = plan->cfg.threads;
@@ -188,11 +177,10 @@ int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
     const int64_t nc = mxt_min64(plan->cfg.nc, mxt_round_up(pr->n, nr));
     const int64_t mc = mxt_min64(plan->cfg.mc, mxt_round_up(pr->m, mr));
     struct goto_ctx ctx = {.plan = plan, .split_jr = mxt_ceil_div(pr->m, mr) < p};
-    int split_jc;
-    int rc0 = mxt_goto_split_columns(&split_jc);
-    if (rc0) return rc0;
-    /* columns only with more than one thread and a micro-panel of columns each */
-    split_jc = split_jc && p > 1 && mxt_ceil_div(pr->n, nr) >= p;
+    /* goto-jc: columns only with more than one thread and a micro-panel of columns
+     * each; otherwise it runs as goto */
+    const int split_jc =
+        plan->cfg.schedule == MXT_SCHED_GOTO_JC && p > 1 && mxt_ceil_div(pr->n, nr) >= p;
     if (split_jc) ctx.split_jr = 0;
     if (mxt_ceil_div(pr->m, mr) > (int64_t)UINT32_MAX) /* take_rows keeps 32-bit counts */
         return mxt_error(MXT_EINVAL, "M = %lld has too many row micro-panels for the goto driver",

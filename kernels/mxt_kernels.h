@@ -182,10 +182,6 @@ void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ld
 /* The ranges every kernel's configuration shares: threads in [0, MXT_MAX_THREADS],
  * cache blocks not negative, alpha finite and not negative. 0 or MXT_EINVAL. */
 int mxt_config_check_ranges(const struct mxt_config *cfg);
-/* MXT_GOTO_SPLIT: how the goto driver shares a GEMM among threads: "rows" (the ic
- * loop; the default, also when unset or empty) or "columns" (the jc loop). Sets
- * *columns; an unknown value is an MXT_EINVAL error naming it. */
-int mxt_goto_split_columns(int *columns);
 int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan);
 int mxt_gemm_run_cake(const struct mxt_gemm_plan *plan);
 

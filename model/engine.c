@@ -110,6 +110,7 @@ void model_block_extents(const struct resolved *r, int64_t blk[3], int64_t q[3])
         blk[DIM_K] = p * b->kc;
         break;
     case MXT_SCHED_GOTO:
+    case MXT_SCHED_GOTO_JC:
         break;
     default:
         blk[DIM_M] = p * b->mc;
@@ -162,7 +163,7 @@ static void build_dims(const struct job *jb, const struct resolved *r, struct md
     model_block_extents(r, blk, q);
     *goto_busy = 0;
     for (int i = 0; i < 3; i++) {
-        if (i == DIM_N && r->sched == MXT_SCHED_GOTO) {
+        if (i == DIM_N && mxt_schedule_is_goto(r->sched)) {
             *goto_busy = mdim_goto_n(&d[i], ext[i], r->p, blk[i], r->b.nr);
         } else if (jb->grp && jb->grp[i].g > 1) {
             mdim_multi(&d[i], jb->grp[i].g, jb->grp[i].size, jb->grp[i].tile, q[i], rr[i]);
@@ -187,10 +188,11 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
     int goto_busy;
     build_dims(jb, r, d, &goto_busy);
 
-    int lo[3], snake = sc != MXT_SCHED_GOTO, a_stat = sc != MXT_SCHED_CAKE_NKM;
+    int lo[3], snake = !mxt_schedule_is_goto(sc), a_stat = sc != MXT_SCHED_CAKE_NKM;
     switch (sc) {
     case MXT_SCHED_CAKE_MKN:
     case MXT_SCHED_GOTO:
+    case MXT_SCHED_GOTO_JC:
         lo[0] = DIM_N, lo[1] = DIM_K, lo[2] = DIM_M;
         break;
     case MXT_SCHED_CAKE_NKM:
@@ -227,6 +229,7 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
         syncs = d[DIM_M].n * d[DIM_K].n; /* a barrier after each inner (N) walk */
         break;
     case MXT_SCHED_GOTO:
+    case MXT_SCHED_GOTO_JC:
         nsl = d[DIM_M].n;
         crit = padM * d[DIM_N].crit * K;
         syncs = 0; /* threads own disjoint column chunks */
@@ -238,7 +241,7 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
         break;
     }
     int cores = p < mm->cores ? p : mm->cores;
-    int busy = sc == MXT_SCHED_GOTO ? goto_busy : (int)ceil(work_pad / crit - 1e-9);
+    int busy = mxt_schedule_is_goto(sc) ? goto_busy : (int)ceil(work_pad / crit - 1e-9);
     if (busy > cores) busy = cores;
     if (busy < 1) busy = 1;
 
@@ -246,14 +249,14 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
      * schedule runs the same macro-kernel (kernels/macro.c: jr over nr columns
      * outside, ir over mr rows inside): a kc x nr B micro-panel stays in L1
      * while the mc x kc A chunk, kept in the per-core cache, streams past it */
-    double kcE = sc == MXT_SCHED_GOTO || sc == MXT_SCHED_CAKE_KMN || jb->rosko
+    double kcE = mxt_schedule_is_goto(sc) || sc == MXT_SCHED_CAKE_KMN || jb->rosko
                      ? d[DIM_K].first
                      : dmin((double)b->kc, d[DIM_K].first);
     double fp_l1 = s * (kcE * nr + (double)mr * nr) + sA * mr * kcE, fp_core, fp_sh;
     int c_resident = 0;
     double mcE = dmin((double)b->mc, d[DIM_M].first), ncE = d[DIM_N].first;
     fp_core = sA * mcE * kcE + 2 * s * kcE * nr;
-    if (sc == MXT_SCHED_GOTO) {
+    if (mxt_schedule_is_goto(sc)) {
         fp_sh = busy * (s * kcE * ncE + sA * mcE * kcE);
         /* C stays in L3 across the pc loop when every thread's M x nc panel fits */
         int li3 = -1;
@@ -307,7 +310,7 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
         dram_b = a_el * sA + b_el * s + szC * s;
         dram_wb = szC * s;
         pack = (2 * szB + 3 * szC) * s; /* B packed, C packed and unpacked: 4MN + 2KN */
-    } else if (sc == MXT_SCHED_GOTO) {
+    } else if (mxt_schedule_is_goto(sc)) {
         double cf = c_resident ? szC : c_fetch;
         /* the packing buffers (each busy thread's mc x kc A block and kc x nc B
          * panel) are touched first in the call: compulsory at every level */
@@ -338,7 +341,7 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
 
     /* levels: roles to level numbers */
     int lc, ls;
-    if (sc == MXT_SCHED_GOTO) {
+    if (mxt_schedule_is_goto(sc)) {
         lc = 1, ls = 0;
         for (int i = 0; i < mm->n_levels; i++) {
             if (mm->lv[i].level == 2) lc = 2;
@@ -403,7 +406,7 @@ int model_engine(const struct mxt_model_machine *mm, const struct job *jb, const
         if (mm->lv[i].level > 1) out->bytes[mm->lv[i].level - 1] += pack_lv * bt;
     out->bytes[MXT_LVL_DRAM] += pack * bt;
     out->pack_bytes = pack * bt;
-    if (sc != MXT_SCHED_GOTO && !jb->rosko) {
+    if (!mxt_schedule_is_goto(sc) && !jb->rosko) {
         /* the CAKE authors' formula, for comparison with their measurements:
          * MNK/(alpha*p*mc) + 2*MNK/(p*kc) + KN + 4MN + 2(MK + KN) elements */
         double mnk = M * N * K, apm = b->alpha * p * (double)b->mc;

@@ -386,7 +386,7 @@ static int check_blocks(const struct mxt_config *cfg, enum mxt_schedule sched, i
     if (!isfinite(cfg->alpha) || cfg->alpha < 0)
         return mxt_error(MXT_EINVAL, "alpha = %g must be a positive number", cfg->alpha);
     if (cfg->alpha > 0) {
-        if (sched == MXT_SCHED_GOTO)
+        if (mxt_schedule_is_goto(sched))
             return mxt_error(MXT_EINVAL, "alpha applies to the CAKE schedules only, not goto");
         if (sched == MXT_SCHED_CAKE_NKM && cfg->mc)
             return mxt_error(MXT_EINVAL,
@@ -424,7 +424,7 @@ int model_resolve(const struct mxt_model_machine *mm, enum mxt_op op, enum mxt_d
         return mxt_error(MXT_ERANGE, "threads = %d exceeds the %d hardware threads of the machine",
                          cfg->threads, hw);
     r->p = cfg->threads ? cfg->threads : mm->cores;
-    if ((unsigned)cfg->schedule > MXT_SCHED_GOTO)
+    if ((unsigned)cfg->schedule > MXT_SCHED_LAST)
         return mxt_error(MXT_EINVAL, "unknown schedule %d", (int)cfg->schedule);
     enum mxt_schedule sched = cfg->schedule;
     if (op == MXT_OP_SPMM) {
@@ -438,13 +438,13 @@ int model_resolve(const struct mxt_model_machine *mm, enum mxt_op op, enum mxt_d
     if ((unsigned)sizing > MXT_SIZING_BANDWIDTH)
         return mxt_error(MXT_EINVAL, "unknown sizing %d", (int)sizing);
     if (sizing == MXT_SIZING_DEFAULT)
-        sizing = sched == MXT_SCHED_GOTO ? MXT_SIZING_MODEL : MXT_SIZING_BANDWIDTH;
-    if (sched == MXT_SCHED_GOTO && sizing != MXT_SIZING_MODEL)
+        sizing = mxt_schedule_is_goto(sched) ? MXT_SIZING_MODEL : MXT_SIZING_BANDWIDTH;
+    if (mxt_schedule_is_goto(sched) && sizing != MXT_SIZING_MODEL)
         return mxt_error(
             MXT_EINVAL,
             "sizing '%s' applies to the CAKE schedules; goto takes 'model' (Low et al.)",
             mxt_sizing_name(sizing));
-    if (sched != MXT_SCHED_GOTO && sizing == MXT_SIZING_MODEL)
+    if (!mxt_schedule_is_goto(sched) && sizing == MXT_SIZING_MODEL)
         return mxt_error(MXT_EINVAL,
                          "sizing 'model' (Low et al.) applies to goto; the CAKE schedules take "
                          "'reference' or 'bandwidth'");
@@ -484,7 +484,7 @@ int model_resolve(const struct mxt_model_machine *mm, enum mxt_op op, enum mxt_d
     r->b.nc = cfg->nc;
     r->b.alpha = cfg->alpha;
 
-    if (sched == MXT_SCHED_GOTO) {
+    if (mxt_schedule_is_goto(sched)) {
         r->sched = sched;
         return mxt_model_size_goto(mm, dt, r->p, n, &r->b, &r->det);
     }

@@ -196,7 +196,7 @@ static int most_common(const struct mxt_export *x, enum mxt_dtype dt, int goto_o
     for (size_t i = 0; i < x->n; i++) {
         const struct mxt_export_entry *e = &x->e[i];
         if (e->t.problem.dtype != dt) continue;
-        if (goto_only && e->t.best.config.schedule != MXT_SCHED_GOTO) continue;
+        if (goto_only && !mxt_schedule_is_goto(e->t.best.config.schedule)) continue;
         of++;
         int wins = 0;
         double work = 0;

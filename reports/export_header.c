@@ -6,8 +6,8 @@
 #include "mxt_common.h"
 #include "mxt_export.h"
 
-#define N_SCHED 5 /* enum mxt_schedule: cake .. goto */
-#define N_ISA 4   /* enum mxt_isa: auto .. avx512 */
+#define N_SCHED (MXT_SCHED_LAST + 1) /* enum mxt_schedule: cake .. goto-jc */
+#define N_ISA 4                      /* enum mxt_isa: auto .. avx512 */
 
 /* A value of an enum as its named constant (prefix + the name as an
  * identifier), or the bare number for a value this build does not know. */

@@ -158,9 +158,8 @@ static const struct {
     const char *colour;
     int pt;
 } series[] = {
-    {MXT_SCHED_GOTO, "#1f77b4", 7},
-    {MXT_SCHED_CAKE_KMN, "#d62728", 5},
-    {MXT_SCHED_CAKE_MKN, "#2ca02c", 9},
+    {MXT_SCHED_GOTO, "#1f77b4", 7},      {MXT_SCHED_GOTO_JC, "#9467bd", 13},
+    {MXT_SCHED_CAKE_KMN, "#d62728", 5},  {MXT_SCHED_CAKE_MKN, "#2ca02c", 9},
     {MXT_SCHED_CAKE_NKM, "#ff7f0e", 11},
 };
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mxt_db_tune.h"
-#include "mxt_kernels.h"
 #include "mxtune/gemm.h"
 #include "tuner_internal.h"
 
@@ -346,13 +345,9 @@ static int store_winner(struct session *s) {
     int b = s->view.best;
     if (!s->t->db || b < 0 || s->mid[b] <= 0) return 0;
     const struct mxt_space *sp = s->sp;
-    char prov[512], order[80] = "";
-    int columns = 0;
+    char prov[512], order[40] = "";
     if (sp->pb.op == MXT_OP_LOWRANK) /* the order every candidate ran */
         snprintf(order, sizeof order, ",\"order\":\"%s\"", mxt_lowrank_order_name(sp->order));
-    if (sp->pb.op != MXT_OP_SPMM && mxt_goto_split_columns(&columns) == 0 && columns)
-        snprintf(order + strlen(order), sizeof order - strlen(order),
-                 ",\"goto_split\":\"columns\""); /* every goto candidate ran so */
     snprintf(prov, sizeof prov,
              "{\"strategy\":\"%s\",\"seed\":%llu,\"measured\":%d,\"resumed\":%d,\"evals\":%d,"
              "\"max_evals\":%d,\"budget_s\":%g,\"patience\":%d,\"stop\":\"%s\",\"model_rank\":%d,"

@@ -269,11 +269,12 @@ static void block_rule(enum mxt_schedule s, int mr, int nr, int p, const struct 
         r->unit[0] = r->unit[2] = l;
         r->cap[0] = rup(pb->m, l);
         r->cap[2] = rup(cdiv(pb->n, p), l);
-    } else if (s == MXT_SCHED_GOTO) {
+    } else if (mxt_schedule_is_goto(s)) {
         r->unit[0] = mr;
         r->unit[2] = nr;
         r->cap[0] = rup(pb->m, mr);
-        r->cap[2] = rup(pb->n, nr);
+        /* goto-jc: a thread's B panel covers its own slice of the columns at most */
+        r->cap[2] = rup(s == MXT_SCHED_GOTO_JC ? cdiv(pb->n, p) : pb->n, nr);
     } else {
         r->unit[0] = mr;
         r->unit[2] = nr;
@@ -515,6 +516,8 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
         sp->sched[ns++] = MXT_SCHED_CAKE_MKN;
         sp->sched[ns++] = MXT_SCHED_CAKE_NKM;
         if (!o->only_schedule) sp->sched[ns++] = MXT_SCHED_GOTO;
+        /* the column split is another schedule only with several threads */
+        if (!o->only_schedule && p > 1) sp->sched[ns++] = MXT_SCHED_GOTO_JC;
     }
     int nt = 0;
     sp->thread_count[nt++] = p;
@@ -576,6 +579,11 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
             w->calib =
                 o->calib && !spmm ? o->calib[MXT_CALIB_INDEX(ki->index, sp->sched[s])] : mm->calib;
             for (int t = 0; t < nt; t++) {
+                if (sp->sched[s] == MXT_SCHED_GOTO_JC && sp->thread_count[t] < 2) {
+                    add_reason(sp, "goto-jc on one thread is goto",
+                               MXT_SPACE_STEPS * MXT_SPACE_STEPS * MXT_SPACE_STEPS);
+                    continue;
+                }
                 co[MXT_DIM_SCHED] = (uint8_t)s;
                 co[MXT_DIM_KERNEL] = (uint8_t)kk;
                 co[MXT_DIM_THREADS] = (uint8_t)t;

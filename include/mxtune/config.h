@@ -14,14 +14,23 @@ extern "C" {
 
 enum mxt_dtype { MXT_F32 = 0, MXT_F64 = 1 };
 
-/* MXT_SCHED_CAKE asks the model to pick one of the three CAKE orders. */
+/* MXT_SCHED_CAKE asks the model to pick one of the three CAKE orders. MXT_SCHED_GOTO
+ * and MXT_SCHED_GOTO_JC are the same five loops; with several threads GOTO splits
+ * the rows (the ic loop, one shared B panel) and GOTO_JC the columns (the jc loop:
+ * each thread its own slice, B panel and A blocks, no barrier). */
 enum mxt_schedule {
     MXT_SCHED_CAKE = 0,
     MXT_SCHED_CAKE_KMN = 1,
     MXT_SCHED_CAKE_MKN = 2,
     MXT_SCHED_CAKE_NKM = 3,
-    MXT_SCHED_GOTO = 4
+    MXT_SCHED_GOTO = 4,
+    MXT_SCHED_GOTO_JC = 5
 };
+#define MXT_SCHED_LAST MXT_SCHED_GOTO_JC
+/* The Goto/BLIS loop order, whichever way its threads split the work. */
+static inline int mxt_schedule_is_goto(enum mxt_schedule s) {
+    return s == MXT_SCHED_GOTO || s == MXT_SCHED_GOTO_JC;
+}
 
 /* MXT_ISA_AUTO: pick the best the CPU supports (overridable by MXT_ISA). */
 enum mxt_isa { MXT_ISA_AUTO = 0, MXT_ISA_GENERIC = 1, MXT_ISA_AVX2 = 2, MXT_ISA_AVX512 = 3 };

@@ -78,17 +78,16 @@ case_search_without_profile() {
     one_line_error "mxtune probe"
     [ ! -e "$T/none.db" ] || fail "a database was created"
 }
-case_search_records_goto_split() {
+case_search_goto_jc() {
     need_jq
     profile "$T/g.db"
-    MXT_GOTO_SPLIT=columns expect 0 "$MXTUNE" search -m 96 -n 80 -k 64 --strategy model \
-        --max-evals 3 --min-time 0.01 --threads 2 --json --db "$T/g.db"
-    prov=$(sqlite3 "$T/g.db" "select provenance_json from tuned")
-    [ "$(jq -r .goto_split <<<"$prov")" = columns ] || fail "provenance without the split: $prov"
-    expect 0 "$MXTUNE" search -m 96 -n 80 -k 72 --strategy model --max-evals 3 --min-time 0.01 \
-        --threads 2 --json --db "$T/g.db"
-    prov=$(sqlite3 "$T/g.db" "select provenance_json from tuned t join problem p on p.id = t.problem_id where p.k = 72")
-    [ "$(jq -r .goto_split <<<"$prov")" = null ] || fail "the default split recorded: $prov"
+    expect 0 "$MXTUNE" search -m 96 -n 80 -k 64 --schedule goto-jc --threads 2 \
+        --max-evals 3 --min-time 0.01 --json --db "$T/g.db"
+    [ "$(jq -r .best.config.schedule "$T/out")" = goto-jc ] || fail "winner: $(jq -c .best.config "$T/out")"
+    n=$(sqlite3 "$T/g.db" "select count(*) from measurement where schedule = 'goto-jc'")
+    [ "$n" -ge 1 ] || fail "no goto-jc measurement stored"
+    expect 0 "$MXTUNE" lookup -m 96 -n 80 -k 64 --threads 2 --json --db "$T/g.db"
+    [ "$(jq -r .config.schedule "$T/out")" = goto-jc ] || fail "lookup: $(cat "$T/out")"
 }
 case_search_locked_no_wait() {
     command -v flock >/dev/null || { echo "skip: no flock" >&2; exit 77; }
@@ -300,18 +299,14 @@ case_bench_json_without_profile() {
     [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
     [ "$(jget .runs)" = 3 ] || fail "runs"
 }
-case_bench_goto_split() {
+case_bench_goto_jc() {
     need_jq
-    MXT_GOTO_SPLIT=columns expect 0 "$MXTUNE" bench -m 67 -n 45 -k 33 --reps 3 --schedule goto \
-        --threads 2 --json --no-store --db "$T/none.db"
-    [ "$(jget .goto_split)" = columns ] || fail "goto_split: $(jget .goto_split)"
-    [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
-    expect 0 "$MXTUNE" bench -m 67 -n 45 -k 33 --reps 3 --schedule goto --threads 2 --json \
+    expect 0 "$MXTUNE" bench -m 67 -n 45 -k 33 --reps 3 --schedule goto-jc --threads 2 --json \
         --no-store --db "$T/none.db"
-    [ "$(jget .goto_split)" = rows ] || fail "default goto_split: $(jget .goto_split)"
-    MXT_GOTO_SPLIT=diagonal expect 2 "$MXTUNE" bench -m 67 -n 45 -k 33 --schedule goto \
-        --threads 2 --no-store --db "$T/none.db"
-    error_mentions "MXT_GOTO_SPLIT='diagonal'"
+    [ "$(jget .config.schedule)" = goto-jc ] || fail "schedule: $(jget .config.schedule)"
+    [ "$(jget .within_bound)" = true ] || fail "result outside the bound"
+    expect 2 "$MXTUNE" bench -m 67 -n 45 -k 33 --schedule goto-diagonal --no-store
+    error_mentions "goto-diagonal"
 }
 case_bench_with_profile() {
     need_jq

@@ -225,7 +225,8 @@ static const int64_t shapes[][3] = {
 };
 
 static const enum mxt_schedule schedules[] = {MXT_SCHED_CAKE_KMN, MXT_SCHED_CAKE_MKN,
-                                              MXT_SCHED_CAKE_NKM, MXT_SCHED_GOTO, MXT_SCHED_CAKE};
+                                              MXT_SCHED_CAKE_NKM, MXT_SCHED_GOTO,
+                                              MXT_SCHED_GOTO_JC,  MXT_SCHED_CAKE};
 
 /* Small blocks so that every walk visits many blocks, turns and tails. */
 static struct mxt_config tiny_blocks(enum mxt_schedule s, const struct mxt_kernel_info *k,
@@ -402,39 +403,31 @@ MXT_TEST(odd_thread_counts) {
         }
 }
 
-/* MXT_GOTO_SPLIT=columns: the goto driver splits the jc loop. Every kernel of the
- * widest ISA and the generic one, the shapes above, 1 to 3 threads (3 with N too
- * narrow for 3 column slices falls back to rows), then a bad value. */
-MXT_TEST(goto_split_columns) {
-    CHECK_EQ_INT(setenv("MXT_GOTO_SPLIT", "columns", 1), 0);
-    int columns = 0;
-    CHECK_EQ_INT(mxt_goto_split_columns(&columns), 0);
-    CHECK_EQ_INT(columns, 1);
+/* goto-jc: the goto driver splits the jc loop. Every kernel this CPU runs, the
+ * shapes above, 1 to 3 threads (3 with N too narrow for 3 column slices runs as
+ * goto), then a transposed row-major case with the default blocks. */
+MXT_TEST(goto_jc_every_kernel) {
     for (int i = 0; i < mxt_kernels_count(); i++) {
         const struct mxt_kernel_info *ki = mxt_kernels_get(i);
         if (!mxt_kernels_isa_supported(ki->isa)) continue;
         for (int threads = 1; threads <= 3; threads++)
             for (size_t sh = 0; sh < MXT_ARRAY_LEN(shapes); sh++) {
-                struct mxt_config small = tiny_blocks(MXT_SCHED_GOTO, ki, threads);
+                struct mxt_config small = tiny_blocks(MXT_SCHED_GOTO_JC, ki, threads);
                 CHECK_EQ_INT(run_case(ki->dtype, MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS,
                                       shapes[sh][0], shapes[sh][1], shapes[sh][2], 1.0, 0.5, &small,
                                       0),
                              0);
             }
     }
-    struct mxt_config dflt = {.schedule = MXT_SCHED_GOTO, .threads = 2};
+    struct mxt_config dflt = {.schedule = MXT_SCHED_GOTO_JC, .threads = 2};
     CHECK_EQ_INT(
         run_case(MXT_F64, MXT_ROW_MAJOR, MXT_TRANS, MXT_NO_TRANS, 301, 203, 157, -1, 2, &dflt, 5),
         0);
-    CHECK_EQ_INT(setenv("MXT_GOTO_SPLIT", "diagonal", 1), 0);
-    double a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4] = {0};
-    CHECK(mxt_dgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2,
-                       &dflt) != 0);
-    CHECK(strstr(mxt_last_error(), "MXT_GOTO_SPLIT='diagonal'") != NULL);
-    CHECK_EQ_INT(setenv("MXT_GOTO_SPLIT", "rows", 1), 0);
-    CHECK_EQ_INT(mxt_goto_split_columns(&columns), 0);
-    CHECK_EQ_INT(columns, 0);
-    CHECK_EQ_INT(unsetenv("MXT_GOTO_SPLIT"), 0);
+    enum mxt_schedule s;
+    CHECK_EQ_INT(mxt_schedule_parse("goto-jc", &s), 0);
+    CHECK_EQ_INT(s, MXT_SCHED_GOTO_JC);
+    CHECK(strcmp(mxt_schedule_name(MXT_SCHED_GOTO_JC), "goto-jc") == 0);
+    CHECK(mxt_schedule_is_goto(MXT_SCHED_GOTO_JC) && !mxt_schedule_is_goto(MXT_SCHED_CAKE_KMN));
 }
 
 struct concurrent_arg {
@@ -757,7 +750,7 @@ MXT_TEST(resolve_fills_defaults) {
             CHECK_EQ_INT(r.mc % r.mr, 0);
             CHECK_EQ_INT(r.nc % r.nr, 0);
             CHECK(r.schedule != MXT_SCHED_CAKE);
-            if (r.schedule != MXT_SCHED_GOTO) CHECK(r.alpha > 0);
+            if (!mxt_schedule_is_goto(r.schedule)) CHECK(r.alpha > 0);
             CHECK_EQ_INT(mxt_gemm_check_config((enum mxt_dtype)dt, &r), 0);
         }
     /* explicit values are kept */

@@ -323,7 +323,10 @@ MXT_TEST(budget_wall_time_stops) {
     struct mxt_search_result r;
     CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
     CHECK(strcmp(r.stop, "budget") == 0);
-    CHECK_EQ_INT(r.evals, 8);
+    /* 8 measurements of 0.25 s fill the budget; a suspicious new best is measured
+     * twice within one evaluation, so evaluations may be fewer */
+    CHECK_EQ_INT(f.calls, 8);
+    CHECK(r.evals >= 1 && r.evals <= f.calls);
     CHECK(r.elapsed_s >= 2.0);
     mxt_space_release(&sp);
 }
