@@ -150,8 +150,10 @@ enum {
     MXT_CAND_WIDEST = 1u << 1,  /* a kernel of the widest ISA, all the problem's threads */
     MXT_CAND_DEFAULT = 1u << 2, /* the default configuration (CLI.md) */
     MXT_CAND_BASE = 1u << 3,    /* the model's own sizing (factor 1 on every block) */
-    MXT_CAND_OUTSIDE = 1u << 4  /* the default, outside the space the options asked for:
+    MXT_CAND_OUTSIDE = 1u << 4, /* the default, outside the space the options asked for:
                                    measured as a baseline, never the winner; ranked last */
+    MXT_CAND_FALLBACK = 1u << 5 /* the kernels' own blocks (mxt_gemm_resolve_config with
+                                   none given: what mxt_*gemm_ex run), goto and goto-jc */
 };
 
 struct mxt_candidate {

@@ -422,6 +422,8 @@ int mxt_tuner_search(struct mxt_tuner *t, const struct mxt_space *sp,
     /* the model's first choice and the default: always, first */
     if ((rc = evaluate(&s, sp->model_first))) goto stopped;
     if (sp->dflt >= 0 && (rc = evaluate(&s, sp->dflt))) goto stopped;
+    for (int i = 0; i < sp->n; i++) /* the kernels' own blocks (space.c) */
+        if ((sp->c[i].flags & MXT_CAND_FALLBACK) && (rc = evaluate(&s, i))) goto stopped;
     int repeats = 0;
     for (;;) {
         if (mxt_interrupted) {

@@ -551,13 +551,14 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
 
     int rc = 0, n = 0;
     size_t hsize = 1;
-    while (hsize < (size_t)sp->grid_size * 2 + 2)
+    const size_t extra = 3; /* off the grid: the default and two fallbacks */
+    while (hsize < (size_t)sp->grid_size * 2 + 2 * extra)
         hsize <<= 1;
     struct cfg_hash h = {.slot = malloc(hsize * sizeof(int)), .mask = hsize - 1};
-    struct mxt_candidate *c = malloc(((size_t)sp->grid_size + 1) * sizeof *c);
-    int *order = malloc(((size_t)sp->grid_size + 1) * sizeof *order);
-    struct rank_key *perm = malloc(((size_t)sp->grid_size + 1) * sizeof *perm);
-    int *renum = malloc(((size_t)sp->grid_size + 1) * sizeof *renum);
+    struct mxt_candidate *c = malloc(((size_t)sp->grid_size + extra) * sizeof *c);
+    int *order = malloc(((size_t)sp->grid_size + extra) * sizeof *order);
+    struct rank_key *perm = malloc(((size_t)sp->grid_size + extra) * sizeof *perm);
+    int *renum = malloc(((size_t)sp->grid_size + extra) * sizeof *renum);
     struct mxt_model_machine *w = malloc(sizeof *w);
     sp->grid = malloc((size_t)sp->grid_size * sizeof *sp->grid);
     if (!h.slot || !c || !order || !perm || !renum || !w || !sp->grid) {
@@ -688,6 +689,42 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
             c[n++] = x;
         }
         c[d].flags |= MXT_CAND_DEFAULT;
+    }
+    /* The kernels' own fallback blocks for the default micro-kernel, with goto and
+     * (several threads) goto-jc: measured first, so that a search never ends below
+     * what the kernels run untuned (their blocks can lie outside the grid, which is
+     * centred on the model's sizing). GEMM only, within the options' space. */
+    for (int f = 0; f < 2 && have_dflt && pb->op == MXT_OP_GEMM; f++) {
+        const enum mxt_schedule fs = f ? MXT_SCHED_GOTO_JC : MXT_SCHED_GOTO;
+        if (f && p < 2) break;
+        struct mxt_config in = {
+            .schedule = fs, .isa = dc.isa, .mr = dc.mr, .nr = dc.nr, .threads = p};
+        struct mxt_candidate x;
+        struct mxt_prediction fp;
+        memset(&x, 0, sizeof x);
+        if (mxt_gemm_resolve_config(pb->dtype, MXT_COL_MAJOR, pb->m, pb->n, pb->k, &in, &x.cfg) ||
+            check_runnable(w, pb, &x.cfg, &fp))
+            continue;
+        x.cfg.alpha = 0;
+        for (int i = 0; i < mxt_kernels_count(); i++)
+            if (mxt_kernels_find(x.cfg.isa, pb->dtype, x.cfg.mr, x.cfg.nr) == mxt_kernels_get(i))
+                x.kernel = i;
+        x.flags = MXT_CAND_FALLBACK;
+        if (!in_options(sp, &x)) continue;
+        size_t slot = 0;
+        int d = hash_find(&h, c, &x, &slot);
+        for (int j = 0; j < n && d < 0; j++) /* the default and the other fallback */
+            if (c[j].coord[0] == 0xff && same_cfg(&c[j], &x)) d = j;
+        if (d < 0) {
+            x.predicted_s = fp.seconds;
+            x.predicted_gflops = fp.gflops;
+            x.bound = fp.bound;
+            memset(x.coord, 0xff, sizeof x.coord);
+            d = n;
+            order[n] = sp->grid_size;
+            c[n++] = x;
+        }
+        c[d].flags |= MXT_CAND_FALLBACK;
     }
     int eligible = 0;
     for (int i = 0; i < n; i++)

@@ -142,6 +142,15 @@ MXT_TEST(space_is_legal_and_ranked) {
     CHECK(sp.dflt >= 0);
     CHECK(sp.c[sp.dflt].flags & MXT_CAND_DEFAULT);
     CHECK_EQ_INT(sp.c[sp.dflt].cfg.schedule, MXT_SCHED_GOTO);
+    /* the kernels' own blocks are candidates: goto, and goto-jc with threads */
+    int fb_goto = 0, fb_jc = 0;
+    for (int i = 0; i < sp.n; i++) {
+        if (!(sp.c[i].flags & MXT_CAND_FALLBACK)) continue;
+        fb_goto += sp.c[i].cfg.schedule == MXT_SCHED_GOTO;
+        fb_jc += sp.c[i].cfg.schedule == MXT_SCHED_GOTO_JC;
+    }
+    CHECK_EQ_INT(fb_goto, 1);
+    CHECK_EQ_INT(fb_jc, sp.threads > 1 ? 1 : 0);
     struct mxt_problem pb = sp.pb;
     for (int i = 0; i < sp.n; i++) {
         const struct mxt_candidate *c = &sp.c[i];
@@ -153,7 +162,8 @@ MXT_TEST(space_is_legal_and_ranked) {
         struct mxt_config k;
         mxt_tuner_kernel_config(&c->cfg, &k);
         CHECK_EQ_INT(mxt_gemm_check_config(MXT_F32, &k), 0);
-        if (i != sp.dflt) CHECK_EQ_INT(mxt_tuner_check_config(&g_mm, &pb, &c->cfg, NULL), 0);
+        if (i != sp.dflt && !(c->flags & MXT_CAND_FALLBACK)) /* baselines may lie outside */
+            CHECK_EQ_INT(mxt_tuner_check_config(&g_mm, &pb, &c->cfg, NULL), 0);
     }
     /* every grid point is a candidate or was refused with a reason */
     int on = 0, total = 0;
@@ -213,6 +223,15 @@ MXT_TEST(space_options_restrict) {
     CHECK(mxt_space_build(&g_mm, &pb, NULL, &sp) == MXT_EUNSUPPORTED);
 }
 
+/* Candidates measured first as baselines besides the model's first and the default:
+ * the kernels' own blocks (MXT_CAND_FALLBACK). */
+static int n_fallback(const struct mxt_space *sp) {
+    int n = 0;
+    for (int i = 0; i < sp->n; i++)
+        n += (sp->c[i].flags & MXT_CAND_FALLBACK) && i != sp->model_first && i != sp->dflt;
+    return n;
+}
+
 /* ---- strategies find the optimum of a synthetic landscape ---- */
 
 MXT_TEST(strategy_model_finds_top_k_optimum) {
@@ -221,11 +240,11 @@ MXT_TEST(strategy_model_finds_top_k_optimum) {
     struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .opt = 7, .cost = 0.1, .lucky = -1};
     struct mxt_search_opts o;
     opts_for_test(&o, "model");
-    o.max_evals = 10;
+    o.max_evals = 10 + n_fallback(&sp);
     struct mxt_search_result r;
     CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
     CHECK_EQ_INT(r.best.cand, 7);
-    CHECK_EQ_INT(r.evals, 10);
+    CHECK_EQ_INT(r.evals, o.max_evals);
     CHECK_EQ_INT(f.seq[0], 0);       /* the model's first choice first */
     CHECK_EQ_INT(f.seq[1], sp.dflt); /* then the default */
     CHECK(strcmp(r.stop, "max-evals") == 0);
@@ -238,7 +257,8 @@ MXT_TEST(strategy_exhaustive_covers_the_grid) {
     int grid = 0;
     for (int i = 0; i < sp.n; i++) {
         unsigned need = MXT_CAND_COARSE | MXT_CAND_WIDEST;
-        grid += (sp.c[i].flags & need) == need || (sp.c[i].flags & MXT_CAND_DEFAULT);
+        grid += (sp.c[i].flags & need) == need ||
+                (sp.c[i].flags & (MXT_CAND_DEFAULT | MXT_CAND_FALLBACK));
     }
     struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .cost = 0.1, .lucky = -1};
     f.opt = pick_optimum(&sp, MXT_CAND_COARSE | MXT_CAND_WIDEST);
@@ -373,7 +393,7 @@ MXT_TEST(model_first_and_default_always_measured) {
     o.max_evals = 1;
     struct mxt_search_result r;
     CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
-    CHECK_EQ_INT(f.calls, sp.dflt == 0 ? 1 : 2);
+    CHECK_EQ_INT(f.calls, (sp.dflt == 0 ? 1 : 2) + n_fallback(&sp));
     CHECK(r.model_first.seconds > 0 && r.dflt.seconds > 0);
     mxt_space_release(&sp);
 }
@@ -420,7 +440,7 @@ MXT_TEST(noise_lucky_winner_remeasured) {
     f.lucky = 3;      /* its first measurement is twice too fast */
     struct mxt_search_opts o;
     opts_for_test(&o, "model");
-    o.max_evals = 6;
+    o.max_evals = 6 + n_fallback(&sp);
     struct mxt_search_result r;
     CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
     CHECK_EQ_INT(per[3], 2);  /* measured again */
