@@ -12,7 +12,6 @@
  * goto was faster at 2-16 threads. The tuner measures both. */
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 
@@ -44,6 +43,12 @@ static uint64_t range_word(uint64_t lo, uint64_t hi) {
     return lo | hi << 32;
 }
 
+/* The next block of rem micro-panels, at most mcq, all blocks even: no short one
+ * is left at the end. */
+static int64_t even_block(int64_t rem, int64_t mcq) {
+    return mxt_ceil_div(rem, mxt_ceil_div(rem, mcq));
+}
+
 /* Takes up to mcq micro-panels from the front (own range, steal = 0) or the back
  * (steal = 1) of *r; blocks shrink near the end only when there are thieves
  * (shrink = 1), since short blocks reuse each B micro-panel for fewer tiles. Returns how many (0:
@@ -58,8 +63,8 @@ static int64_t take_rows(_Atomic uint64_t *r, int64_t mcq, int steal, int shrink
         if (rem <= 0) return 0;
         if (steal || (shrink && rem <= 2 * mcq))
             cnt = mxt_min64(mcq, mxt_max64(1, rem / 2));
-        else /* even blocks: no short one left at the end */
-            cnt = mxt_ceil_div(rem, mxt_ceil_div(rem, mcq));
+        else
+            cnt = even_block(rem, mcq);
         nw = steal ? range_word((uint64_t)lo, (uint64_t)(hi - cnt))
                    : range_word((uint64_t)(lo + cnt), (uint64_t)hi);
     } while (!atomic_compare_exchange_weak_explicit(r, &w, nw, memory_order_relaxed,
@@ -160,10 +165,9 @@ static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
             mxt_pack_b(cf->isa, plan->esz, cf->nr, kb, nb,
                        (const char *)pr->b + (size_t)(pc * pr->rsb + jc * pr->csb) * plan->esz,
                        pr->rsb, pr->csb, bb, 0, mxt_ceil_div(nb, cf->nr));
-            for (int64_t q = 0; q < mq;) { /* even blocks of at most mcq micro-panels */
-                const int64_t cnt = mxt_ceil_div(mq - q, mxt_ceil_div(mq - q, mcq));
+            for (int64_t q = 0, cnt; q < mq; q += cnt) {
+                cnt = even_block(mq - q, mcq);
                 row_block(plan, q * cf->mr, cnt, pc, kb, jc, nb, ab, bb, beta);
-                q += cnt;
             }
         }
     }
