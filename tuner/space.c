@@ -247,6 +247,34 @@ static int hash_find(const struct cfg_hash *h, const struct mxt_candidate *all,
     return -1;
 }
 
+/* Registry index of the configuration's micro-kernel, or -1. */
+static int kernel_index(enum mxt_dtype dt, const struct mxt_config *cfg) {
+    const struct mxt_kernel_info *k = mxt_kernels_find(cfg->isa, dt, cfg->mr, cfg->nr);
+    for (int i = 0; k && i < mxt_kernels_count(); i++)
+        if (mxt_kernels_get(i) == k) return i;
+    return -1;
+}
+
+/* A baseline (the default, a fallback): the index of the candidate equal to *x,
+ * on the grid or among the baselines placed before, else *x appended off the grid
+ * with the model's prediction. */
+static int place_baseline(const struct cfg_hash *h, struct mxt_candidate *c, int *order, int *n,
+                          int grid_size, struct mxt_candidate *x,
+                          const struct mxt_prediction *pred) {
+    size_t slot = 0;
+    int d = hash_find(h, c, x, &slot);
+    for (int j = 0; j < *n && d < 0; j++)
+        if (c[j].coord[0] == 0xff && same_cfg(&c[j], x)) d = j;
+    if (d >= 0) return d;
+    x->predicted_s = pred->seconds;
+    x->predicted_gflops = pred->gflops;
+    x->bound = pred->bound;
+    memset(x->coord, 0xff, sizeof x->coord);
+    order[*n] = grid_size;
+    c[*n] = *x;
+    return (*n)++;
+}
+
 /* ---- enumeration ---- */
 
 struct block_rule {
@@ -671,34 +699,20 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
                 if (ks[i].isa == dc.isa && ks[i].mr == dc.mr && ks[i].nr == dc.nr)
                     x.kernel = ks[i].index;
         } else {
-            for (int i = 0; i < mxt_kernels_count(); i++)
-                if (mxt_kernels_find(dc.isa, pb->dtype, dc.mr, dc.nr) == mxt_kernels_get(i))
-                    x.kernel = i;
+            x.kernel = kernel_index(pb->dtype, &dc);
         }
-        size_t slot = 0;
-        int d = hash_find(&h, c, &x, &slot);
-        if (d < 0) { /* refused by the footprint rule, or outside the options' space */
-            x.cfg.alpha = dp.config.alpha;
-            x.predicted_s = dp.seconds;
-            x.predicted_gflops = dp.gflops;
-            x.bound = dp.bound;
-            memset(x.coord, 0xff, sizeof x.coord);
-            x.flags = in_options(sp, &x) ? 0 : MXT_CAND_OUTSIDE;
-            d = n;
-            order[n] = sp->grid_size;
-            c[n++] = x;
-        }
-        c[d].flags |= MXT_CAND_DEFAULT;
+        x.cfg.alpha = dp.config.alpha; /* not compared: same_cfg */
+        x.flags = in_options(sp, &x) ? 0 : MXT_CAND_OUTSIDE;
+        c[place_baseline(&h, c, order, &n, sp->grid_size, &x, &dp)].flags |= MXT_CAND_DEFAULT;
     }
     /* The kernels' own fallback blocks for the default micro-kernel, with goto and
      * (several threads) goto-jc: measured first, so that a search never ends below
      * what the kernels run untuned (their blocks can lie outside the grid, which is
      * centred on the model's sizing). GEMM only, within the options' space. */
-    for (int f = 0; f < 2 && have_dflt && pb->op == MXT_OP_GEMM; f++) {
-        const enum mxt_schedule fs = f ? MXT_SCHED_GOTO_JC : MXT_SCHED_GOTO;
-        if (f && p < 2) break;
+    static const enum mxt_schedule fallback_sched[2] = {MXT_SCHED_GOTO, MXT_SCHED_GOTO_JC};
+    for (int f = 0; f < (p > 1 ? 2 : 1) && have_dflt && pb->op == MXT_OP_GEMM; f++) {
         struct mxt_config in = {
-            .schedule = fs, .isa = dc.isa, .mr = dc.mr, .nr = dc.nr, .threads = p};
+            .schedule = fallback_sched[f], .isa = dc.isa, .mr = dc.mr, .nr = dc.nr, .threads = p};
         struct mxt_candidate x;
         struct mxt_prediction fp;
         memset(&x, 0, sizeof x);
@@ -706,25 +720,9 @@ int mxt_space_build(const struct mxt_model_machine *mm, const struct mxt_problem
             check_runnable(w, pb, &x.cfg, &fp))
             continue;
         x.cfg.alpha = 0;
-        for (int i = 0; i < mxt_kernels_count(); i++)
-            if (mxt_kernels_find(x.cfg.isa, pb->dtype, x.cfg.mr, x.cfg.nr) == mxt_kernels_get(i))
-                x.kernel = i;
-        x.flags = MXT_CAND_FALLBACK;
+        x.kernel = kernel_index(pb->dtype, &x.cfg);
         if (!in_options(sp, &x)) continue;
-        size_t slot = 0;
-        int d = hash_find(&h, c, &x, &slot);
-        for (int j = 0; j < n && d < 0; j++) /* the default and the other fallback */
-            if (c[j].coord[0] == 0xff && same_cfg(&c[j], &x)) d = j;
-        if (d < 0) {
-            x.predicted_s = fp.seconds;
-            x.predicted_gflops = fp.gflops;
-            x.bound = fp.bound;
-            memset(x.coord, 0xff, sizeof x.coord);
-            d = n;
-            order[n] = sp->grid_size;
-            c[n++] = x;
-        }
-        c[d].flags |= MXT_CAND_FALLBACK;
+        c[place_baseline(&h, c, order, &n, sp->grid_size, &x, &fp)].flags |= MXT_CAND_FALLBACK;
     }
     int eligible = 0;
     for (int i = 0; i < n; i++)
