@@ -37,17 +37,23 @@ static double rnd(void) { /* uniform in [-1, 1) */
     return (double)(rng_state >> 11) / 9007199254740992.0 * 2.0 - 1.0;
 }
 
+static double elem_get(enum mxt_dtype dt, const void *x, size_t i) {
+    return dt == MXT_F32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
+}
+static void elem_set(enum mxt_dtype dt, void *x, size_t i, double v) {
+    if (dt == MXT_F32)
+        ((float *)x)[i] = (float)v;
+    else
+        ((double *)x)[i] = v;
+}
 static double get(const struct problem *p, const void *x, size_t i) {
-    return p->dt == MXT_F32 ? (double)((const float *)x)[i] : ((const double *)x)[i];
+    return elem_get(p->dt, x, i);
 }
 static long double getl(const struct problem *p, const void *x, size_t i) {
     return p->dt == MXT_F32 ? (long double)((const float *)x)[i] : ((const double *)x)[i];
 }
 static void set(const struct problem *p, void *x, size_t i, double v) {
-    if (p->dt == MXT_F32)
-        ((float *)x)[i] = (float)v;
-    else
-        ((double *)x)[i] = v;
+    elem_set(p->dt, x, i, v);
 }
 
 /* Index of stored element (r, c) of a matrix with leading dimension ld. */
@@ -450,7 +456,9 @@ static void *concurrent_main(void *p) {
         b[i] = (float)((i * 3 + arg->seed) % 13) - 6.0f;
     for (int rep = 0; rep < 4 && !arg->bad; rep++) {
         struct mxt_config cfg = {
-            .schedule = schedules[(arg->seed + rep) % 5], .kc = 8, .threads = 2};
+            .schedule = schedules[(size_t)(arg->seed + rep) % MXT_ARRAY_LEN(schedules)],
+            .kc = 8,
+            .threads = 2};
         if (mxt_sgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1.0f, a, m, b, k, 0.0f,
                          c, m, &cfg) != 0) {
             arg->bad = 1;
@@ -625,44 +633,33 @@ MXT_TEST(allocation_failure_is_reported) {
  * kernel's rows, and nothing below them. */
 static int edge_case(const struct mxt_ukr *u, int v, int64_t k) {
     const int mr = u->info.mr, nr = u->info.nr, rows = v * u->edge_rows;
-    const size_t esz = u->info.dtype == MXT_F32 ? 4 : 8;
-    char *a = aligned_alloc(64, (size_t)mxt_round_up(mr * k * (int64_t)esz, 64));
-    char *b = aligned_alloc(64, (size_t)mxt_round_up(nr * k * (int64_t)esz, 64));
-    char *full = aligned_alloc(64, (size_t)(mr * nr) * esz);
-    char *edge = aligned_alloc(64, (size_t)(mr * nr) * esz);
-    int bad = 0;
-    uint64_t seed = 12345u + (uint64_t)v;
-    for (int64_t i = 0; i < mr * k + nr * k; i++) {
-        seed = seed * 6364136223846793005u + 1442695040888963407u;
-        const double x = (double)(seed >> 11) / 9007199254740992.0 - 0.5;
-        char *dst = i < mr * k ? a + (size_t)i * esz : b + (size_t)(i - mr * k) * esz;
-        if (esz == 4)
-            *(float *)(void *)dst = (float)x;
-        else
-            *(double *)(void *)dst = x;
-    }
+    const enum mxt_dtype dt = u->info.dtype;
+    const size_t esz = (size_t)mxt_dtype_size(dt);
+    void *a = aligned_alloc(64, (size_t)mxt_round_up(mr * k * (int64_t)esz, 64));
+    void *b = aligned_alloc(64, (size_t)mxt_round_up(nr * k * (int64_t)esz, 64));
+    void *full = aligned_alloc(64, (size_t)(mr * nr) * esz);
+    void *edge = aligned_alloc(64, (size_t)(mr * nr) * esz);
+    for (int64_t i = 0; i < mr * k; i++)
+        elem_set(dt, a, (size_t)i, rnd());
+    for (int64_t i = 0; i < nr * k; i++)
+        elem_set(dt, b, (size_t)i, rnd());
     for (int64_t i = 0; i < mr * nr; i++) {
-        if (esz == 4)
-            ((float *)(void *)edge)[i] = 7.0f, ((float *)(void *)full)[i] = 0.5f;
-        else
-            ((double *)(void *)edge)[i] = 7.0, ((double *)(void *)full)[i] = 0.5;
+        elem_set(dt, full, (size_t)i, 0.5);
+        elem_set(dt, edge, (size_t)i, 7.0);
     }
-    if (esz == 4) {
-        u->f32(k, (float *)(void *)a, (float *)(void *)b, (float *)(void *)full, mr, 1.5f, 0.0f);
-        u->f32_edge[v](k, (float *)(void *)a, (float *)(void *)b, (float *)(void *)edge, mr, 1.5f,
-                       0.0f);
+    if (dt == MXT_F32) {
+        u->f32(k, a, b, full, mr, 1.5f, 0.0f);
+        u->f32_edge[v](k, a, b, edge, mr, 1.5f, 0.0f);
     } else {
-        u->f64(k, (double *)(void *)a, (double *)(void *)b, (double *)(void *)full, mr, 1.5, 0.0);
-        u->f64_edge[v](k, (double *)(void *)a, (double *)(void *)b, (double *)(void *)edge, mr, 1.5,
-                       0.0);
+        u->f64(k, a, b, full, mr, 1.5, 0.0);
+        u->f64_edge[v](k, a, b, edge, mr, 1.5, 0.0);
     }
+    /* both with beta 0: the edge rows equal the full kernel's, the rest keep 7 */
+    int bad = 0;
     for (int j = 0; j < nr; j++)
         for (int i = 0; i < mr; i++) {
-            const int64_t at = i + (int64_t)j * mr;
-            const double f = esz == 4 ? ((float *)(void *)full)[at] : ((double *)(void *)full)[at];
-            const double e = esz == 4 ? ((float *)(void *)edge)[at] : ((double *)(void *)edge)[at];
-            /* both with beta 0: the edge rows equal the full kernel's, the rest keep 7 */
-            if (e != (i < rows ? f : 7.0)) bad++;
+            const size_t at = (size_t)i + (size_t)j * (size_t)mr;
+            bad += elem_get(dt, edge, at) != (i < rows ? elem_get(dt, full, at) : 7.0);
         }
     free(a), free(b), free(full), free(edge);
     return bad;
