@@ -350,6 +350,12 @@ static int gemm_run(void *ctx) {
     return run_once(g->b, g->kcfg);
 }
 
+int mxt_measure_kernel_config(enum mxt_dtype dt, const struct mxt_config *cfg,
+                              struct mxt_config *kcfg) {
+    mxt_tuner_kernel_config(cfg, kcfg);
+    return mxt_gemm_check_config(dt, kcfg);
+}
+
 const struct mxt_measure_opts *mxt_measure_begin(const struct mxt_measure_opts *o,
                                                  struct mxt_measure_opts *def,
                                                  struct mxt_measure_result *out) {
@@ -368,8 +374,7 @@ int mxt_gemm_bench_measure(void *bench, const struct mxt_config *cfg,
     struct mxt_measure_opts def;
     o = mxt_measure_begin(o, &def, out);
     struct mxt_config kcfg;
-    mxt_tuner_kernel_config(cfg, &kcfg);
-    int rc = mxt_gemm_check_config(b->dt, &kcfg);
+    int rc = mxt_measure_kernel_config(b->dt, cfg, &kcfg);
     if (rc) return rc;
     if (o->check) poison(b);
     struct gemm_run g = {b, &kcfg};

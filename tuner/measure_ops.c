@@ -433,8 +433,7 @@ int mxt_lowrank_bench_measure(void *bench, const struct mxt_config *cfg,
     struct mxt_measure_opts def;
     o = mxt_measure_begin(o, &def, out);
     struct mxt_config kcfg;
-    mxt_tuner_kernel_config(cfg, &kcfg);
-    int rc = mxt_gemm_check_config(b->dt, &kcfg);
+    int rc = mxt_measure_kernel_config(b->dt, cfg, &kcfg);
     if (rc) return rc;
     if (o->check) {
         const size_t n = (size_t)b->m * (size_t)b->n;

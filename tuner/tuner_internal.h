@@ -48,6 +48,11 @@ int mxt_measure_pick_indices(int64_t n, int64_t *out, uint64_t *rng);
 /* Physical memory in bytes (0: unknown). */
 double mxt_measure_phys_bytes(void);
 
+/* The kernels' form of a space configuration (mxt_tuner_kernel_config) in *kcfg,
+ * checked by the kernels: what the GEMM-based measurers run. */
+int mxt_measure_kernel_config(enum mxt_dtype dt, const struct mxt_config *cfg,
+                              struct mxt_config *kcfg);
+
 /* The start of every measuring function: the options (o, or the defaults written
  * into *def when o is NULL) and a cleared result that is within its bound. */
 const struct mxt_measure_opts *mxt_measure_begin(const struct mxt_measure_opts *o,
