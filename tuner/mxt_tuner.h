@@ -321,7 +321,7 @@ void mxt_search_defaults(struct mxt_search_opts *o);
 
 struct mxt_search_pick {
     int cand;       /* index in the space (-1: none) */
-    double seconds; /* median seconds per call, final */
+    double seconds; /* the fastest run's seconds per call, final */
     double gflops;
     int64_t measurement_id; /* the stored row (0: not stored) */
 };

@@ -51,6 +51,7 @@ struct fake_meas {
     int opt;             /* the optimum's index */
     double cost;         /* fake seconds each measurement takes */
     const double *table; /* LAND_TABLE: seconds per candidate */
+    const double *slow;  /* median / fastest run per candidate (NULL: 1) */
     int calls;
     int seq[MAX_SEQ]; /* candidates in measuring order */
     int *per_cand;    /* calls per candidate */
@@ -96,6 +97,7 @@ static int fake_measure(void *ctx, const struct mxt_config *cfg, const struct mx
     if (c == f->lucky && f->per_cand && f->per_cand[c] == 1) t *= 0.5;
     memset(out, 0, sizeof *out);
     out->median_s = out->min_s = out->q20_s = out->q80_s = t;
+    if (f->slow) out->median_s = out->q80_s = t * f->slow[c];
     out->runs = 5;
     out->within_bound = 1;
     return 0;
@@ -426,6 +428,71 @@ MXT_TEST(noise_two_percent_rule) {
     CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
     CHECK_EQ_INT(r.best.cand, sp.dflt);
     CHECK(r.best.gflops >= r.model_first.gflops && r.best.gflops >= r.dflt.gflops);
+    free(tab);
+    mxt_space_release(&sp);
+}
+
+/* Interference only slows runs: a candidate whose runs were often disturbed
+ * (high median) but whose fastest run is the fastest wins, in the search and in
+ * the play-off; the median is still what is reported beside it. */
+MXT_TEST(ranked_by_the_fastest_run) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    CHECK(sp.dflt > 0);
+    double *tab = malloc((size_t)sp.n * sizeof *tab), *slow = malloc((size_t)sp.n * sizeof *slow);
+    CHECK(tab != NULL && slow != NULL);
+    for (int i = 0; i < sp.n; i++) {
+        tab[i] = 2e-3;
+        slow[i] = 1.0;
+    }
+    tab[0] = 1e-3; /* steady */
+    tab[sp.dflt] = 0.95e-3;
+    slow[sp.dflt] = 1.3; /* median 1.235e-3: slower than the model's first by its median */
+    struct fake_meas f = {
+        .sp = &sp, .kind = LAND_TABLE, .table = tab, .slow = slow, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 6;
+    for (int rounds = 0; rounds <= 3; rounds += 3) {
+        o.playoff_rounds = rounds;
+        struct mxt_search_result r;
+        CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+        CHECK_EQ_INT(r.best.cand, sp.dflt);
+        CHECK_NEAR(r.best.seconds, 0.95e-3, 1e-12);
+        CHECK_NEAR(r.model_first.seconds, 1e-3, 1e-12);
+    }
+    free(tab);
+    free(slow);
+    mxt_space_release(&sp);
+}
+
+/* Candidates a little faster than the incumbent (under the 2 % rule) meet in the
+ * play-off, the fastest of them first, whatever the model's order. */
+MXT_TEST(playoff_takes_the_fastest_others) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    CHECK(tab != NULL);
+    for (int i = 0; i < sp.n; i++)
+        tab[i] = 2e-3;
+    tab[0] = 1e-3;
+    int late = -1, seen = 0; /* five near ties in the model's order, the fastest last */
+    for (int i = 1; i < sp.n && seen < 5; i++) {
+        if (i == sp.dflt || (sp.c[i].flags & (MXT_CAND_FALLBACK | MXT_CAND_OUTSIDE))) continue;
+        tab[i] = 0.995e-3;
+        late = i;
+        seen++;
+    }
+    CHECK(late > 0);
+    tab[late] = 0.985e-3;
+    struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = late + 2 + n_fallback(&sp);
+    o.playoff_rounds = 3;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(r.best.cand, late);
     free(tab);
     mxt_space_release(&sp);
 }
