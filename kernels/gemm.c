@@ -14,6 +14,8 @@
  * MXT_ISA caps explicit ISAs too (MXT_ISA=avx2 under valgrind must never run
  * AVX-512 code): an explicit ISA above it is refused, one at or below it runs. */
 static int config_isa(const struct mxt_config *cfg, enum mxt_isa *out) {
+    int rc = mxt_pack_env_check();
+    if (rc) return rc;
     if (cfg->isa == MXT_ISA_AUTO) return mxt_kernels_default_isa(out);
     if (cfg->isa < MXT_ISA_GENERIC || cfg->isa > MXT_ISA_AVX512)
         return mxt_error(MXT_EINVAL, "unknown isa %d in the configuration", (int)cfg->isa);
@@ -21,8 +23,7 @@ static int config_isa(const struct mxt_config *cfg, enum mxt_isa *out) {
         return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this CPU or build",
                          mxt_isa_name(cfg->isa));
     enum mxt_isa cap;
-    int rc = mxt_kernels_default_isa(&cap);
-    if (rc) return rc;
+    if ((rc = mxt_kernels_default_isa(&cap))) return rc;
     const char *forced = getenv("MXT_ISA");
     if (forced && *forced && cfg->isa > cap)
         return mxt_error(MXT_EUNSUPPORTED, "the configuration asks for isa '%s' but MXT_ISA='%s'",

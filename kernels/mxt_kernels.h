@@ -189,6 +189,9 @@ int mxt_gemm_run_cake(const struct mxt_gemm_plan *plan);
  * or overflow. mxt_pack_free(NULL) does nothing. */
 void *mxt_pack_alloc(size_t count, size_t esz);
 void mxt_pack_free(void *p);
+/* Reads MXT_HUGEPAGES (unset, 0, off: plain pages; 1, on: large buffers are marked
+ * for transparent huge pages): 0, or MXT_EINVAL naming a bad value. */
+int mxt_pack_env_check(void);
 
 static inline int64_t mxt_ceil_div(int64_t a, int64_t b) {
     return (a + b - 1) / b;

@@ -1,12 +1,16 @@
 /* Packing buffers (kernels/): 64-byte aligned, recycled through a small process-wide
  * cache guarded by a mutex, so that repeated GEMM calls do not pay page faults for
  * fresh memory on every call (several milliseconds per call in virtual machines).
- * Large buffers are marked for transparent huge pages, which also spares TLB misses
- * in the micro-kernels. mxt_kernels_release_cache() returns the cached memory. */
+ * MXT_HUGEPAGES=1 marks large buffers for transparent huge pages. It is off by
+ * default: on our Zen 5 guests, huge-page packing buffers made one 2048^3 f64 call in
+ * three 10-25 % slow and 4096^3 f64 calls 20 % slow (README.md, "Environment of the GEMM kernels").
+ * mxt_kernels_release_cache() returns the cached memory. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "mxt_common.h"
 #include "mxt_kernels.h"
 
 #define POOL_SLOTS 16
@@ -18,6 +22,21 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *pool_buf[POOL_SLOTS];
 static size_t pool_size[POOL_SLOTS];
 static size_t pool_bytes;
+
+static atomic_int hugepages = -1; /* MXT_HUGEPAGES: -1 not read yet, 0 off, 1 on */
+
+int mxt_pack_env_check(void) {
+    const char *env = getenv("MXT_HUGEPAGES");
+    int on;
+    if (!env || !*env || !strcmp(env, "0") || !strcmp(env, "off"))
+        on = 0;
+    else if (!strcmp(env, "1") || !strcmp(env, "on"))
+        on = 1;
+    else
+        return mxt_error(MXT_EINVAL, "MXT_HUGEPAGES='%s' is not 0, 1, off or on", env);
+    atomic_store(&hugepages, on);
+    return 0;
+}
 
 static size_t *header_of(void *data) {
     return (size_t *)((char *)data - HEADER);
@@ -42,7 +61,9 @@ void *mxt_pack_alloc(size_t count, size_t esz) {
     }
     pthread_mutex_unlock(&pool_lock);
     if (data) return data;
-    const size_t align = bytes >= HUGE_BYTES ? HUGE_BYTES : MXT_PACK_ALIGN;
+    if (atomic_load(&hugepages) < 0 && mxt_pack_env_check()) atomic_store(&hugepages, 0);
+    const int huge = atomic_load(&hugepages) == 1;
+    const size_t align = huge && bytes >= HUGE_BYTES ? HUGE_BYTES : MXT_PACK_ALIGN;
     const size_t total = (HEADER + bytes + align - 1) / align * align;
     char *base = aligned_alloc(align, total);
     if (!base) return NULL;

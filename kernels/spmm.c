@@ -39,8 +39,8 @@ mxt_spmm_ukr_fn mxt_spmm_ukr_find(enum mxt_isa isa, int nr) {
  * below, else MXT_ISA / the widest available. */
 static int resolve_isa(enum mxt_isa want, enum mxt_isa *out) {
     enum mxt_isa cap;
-    int rc = mxt_kernels_default_isa(&cap);
-    if (rc) return rc;
+    int rc = mxt_pack_env_check();
+    if (rc || (rc = mxt_kernels_default_isa(&cap))) return rc;
     if (want == MXT_ISA_AUTO) return *out = cap, 0;
     if (want < MXT_ISA_GENERIC || want > MXT_ISA_AVX512)
         return mxt_error(MXT_EINVAL, "unknown isa %d in the configuration", (int)want);

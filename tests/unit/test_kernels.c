@@ -734,6 +734,33 @@ MXT_TEST(isa_environment_variable) {
     CHECK(mxt_kernels_isa_supported(isa));
 }
 
+/* MXT_HUGEPAGES: a bad value is refused by name; on, a large packing buffer starts
+ * on a 2 MiB boundary (behind its 64-byte header); the results are right either way. */
+MXT_TEST(hugepages_environment_variable) {
+    CHECK_EQ_INT(setenv("MXT_HUGEPAGES", "yes", 1), 0);
+    double a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4];
+    const struct mxt_config cfg = {.schedule = MXT_SCHED_GOTO, .kc = 256, .nc = 1024};
+    CHECK_EQ_INT(mxt_dgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 2, 2, 2, 1, a, 2, b, 2, 0,
+                              c, 2, &cfg),
+                 MXT_EINVAL);
+    CHECK(strstr(mxt_last_error(), "MXT_HUGEPAGES='yes'") != NULL);
+    const char *modes[] = {"1", "off", "on", "0"};
+    for (size_t i = 0; i < MXT_ARRAY_LEN(modes); i++) {
+        CHECK_EQ_INT(setenv("MXT_HUGEPAGES", modes[i], 1), 0);
+        CHECK_EQ_INT(run_case(MXT_F64, MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 67, 1030, 300, 1,
+                              0, &cfg, 0),
+                     0);
+        mxt_kernels_release_cache();
+        char *x = mxt_pack_alloc((size_t)3 << 20, 1);
+        CHECK(x != NULL);
+        if (modes[i][0] == '1' || modes[i][1] == 'n')
+            CHECK_EQ_INT((int)(((uintptr_t)x - MXT_PACK_ALIGN) % ((uintptr_t)2 << 20)), 0);
+        mxt_pack_free(x);
+        mxt_kernels_release_cache();
+    }
+    CHECK_EQ_INT(unsetenv("MXT_HUGEPAGES"), 0);
+}
+
 MXT_TEST(resolve_fills_defaults) {
     for (int dt = 0; dt < 2; dt++)
         for (size_t s = 0; s < MXT_ARRAY_LEN(schedules); s++) {
