@@ -402,15 +402,23 @@ MXT_TEST(model_first_and_default_always_measured) {
 
 /* ---- the noise policy ---- */
 
+/* A LAND_TABLE landscape: the model's first choice at 1 ms, every other candidate
+ * at `others` seconds. */
+static double *table_of(const struct mxt_space *sp, double others) {
+    double *tab = malloc((size_t)sp->n * sizeof *tab);
+    if (!tab) return NULL;
+    for (int i = 0; i < sp->n; i++)
+        tab[i] = others;
+    tab[0] = 1e-3;
+    return tab;
+}
+
 MXT_TEST(noise_two_percent_rule) {
     struct mxt_space sp;
     CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
     CHECK(sp.dflt > 0);
-    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    double *tab = table_of(&sp, 2e-3);
     CHECK(tab != NULL);
-    for (int i = 0; i < sp.n; i++)
-        tab[i] = 2e-3;
-    tab[0] = 1e-3;
     tab[sp.dflt] = 0.99e-3; /* 1 % faster: noise, the incumbent stays */
     struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
     struct mxt_search_opts o;
@@ -439,13 +447,10 @@ MXT_TEST(ranked_by_the_fastest_run) {
     struct mxt_space sp;
     CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
     CHECK(sp.dflt > 0);
-    double *tab = malloc((size_t)sp.n * sizeof *tab), *slow = malloc((size_t)sp.n * sizeof *slow);
+    double *tab = table_of(&sp, 2e-3), *slow = malloc((size_t)sp.n * sizeof *slow);
     CHECK(tab != NULL && slow != NULL);
-    for (int i = 0; i < sp.n; i++) {
-        tab[i] = 2e-3;
-        slow[i] = 1.0;
-    }
-    tab[0] = 1e-3; /* steady */
+    for (int i = 0; i < sp.n; i++)
+        slow[i] = 1.0; /* steady */
     tab[sp.dflt] = 0.95e-3;
     slow[sp.dflt] = 1.3; /* median 1.235e-3: slower than the model's first by its median */
     struct fake_meas f = {
@@ -471,11 +476,8 @@ MXT_TEST(ranked_by_the_fastest_run) {
 MXT_TEST(playoff_takes_the_fastest_others) {
     struct mxt_space sp;
     CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
-    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    double *tab = table_of(&sp, 2e-3);
     CHECK(tab != NULL);
-    for (int i = 0; i < sp.n; i++)
-        tab[i] = 2e-3;
-    tab[0] = 1e-3;
     int late = -1, seen = 0; /* five near ties in the model's order, the fastest last */
     for (int i = 1; i < sp.n && seen < 5; i++) {
         if (i == sp.dflt || (sp.c[i].flags & (MXT_CAND_FALLBACK | MXT_CAND_OUTSIDE))) continue;
@@ -520,11 +522,8 @@ MXT_TEST(noise_lucky_winner_remeasured) {
 MXT_TEST(cutoff_is_three_times_the_best) {
     struct mxt_space sp;
     CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
-    double *tab = malloc((size_t)sp.n * sizeof *tab);
+    double *tab = table_of(&sp, 4e-3);
     CHECK(tab != NULL);
-    for (int i = 0; i < sp.n; i++)
-        tab[i] = 4e-3;
-    tab[0] = 1e-3;
     struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
     struct mxt_search_opts o;
     opts_for_test(&o, "model");
