@@ -223,7 +223,19 @@ peak_fill() { # dtype threads
 }
 for d in f32 f64; do for t in 1 "$NPROC" $THREADS; do [ -n "${PEAK_OF[${d}_$t]:-}" ] || peak_fill "$d" "$t"; done; done
 peak() { echo "${PEAK_OF[$1_$2]}"; }
+# The FMA peak as the machine gives it at this moment (probe_figures, about a second):
+# printed at the start and the end, beside the stored peak the verdicts use, because
+# these guests have slow and fast phases that move the FMA peak too.
+peak_now() {
+    [ -x build/bench/probe_figures ] || make build >&2
+    local d out=""
+    for d in f32 f64; do
+        out="$out$d 1t $(build/bench/probe_figures ${d}_1t | awk '{print $1}') / ${NPROC}t $(build/bench/probe_figures ${d}_all | awk '{print $1}'), "
+    done
+    echo "${out%, } GFLOP/s"
+}
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
+echo "# FMA peak measured now (not used for the verdicts): $(peak_now)"
 echo "# mxtune configuration: $CONFIG, split $SPLIT; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
 echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
 echo "# best pair over its best pair (less sensitive to other load on the machine, not the headline figure)"
@@ -316,4 +328,5 @@ for dt in $DTYPES; do
     done
 done
 echo
+echo "# FMA peak measured at the end: $(peak_now)"
 echo "# targets met: $((checked - fails)) of $checked rows; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
