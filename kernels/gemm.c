@@ -91,6 +91,8 @@ int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg) {
     return 0;
 }
 
+#define B_PANEL_BYTES ((int64_t)4 << 20) /* the goto fallback's B panel, at most */
+
 static int64_t cache_bytes(int name, int64_t fallback) {
     long v = sysconf(name);
     return v > 0 ? (int64_t)v : fallback;
@@ -133,7 +135,12 @@ static int resolve_colmajor(enum mxt_dtype dtype, int64_t M, int64_t N, int64_t 
             r.kc = up <= 1024 && up * nr * s <= 2 * l1 / 3 ? up : kc;
         }
         if (r.mc == 0) r.mc = mxt_max64(mr, (l2 / 2) / (r.kc * s) / mr * mr);
-        if (r.nc == 0) r.nc = mxt_round_up(4096, nr);
+        /* nc: the B panel (kc x nc) at most B_PANEL_BYTES. It lives in L3, which on
+         * our guests other tenants share: with an 8 MiB panel (f64 kc = 512, nc =
+         * 2048) 2048^3 f64 on one thread ran 81-105 GFLOP/s from one process to the
+         * next, with 4 MiB (nc = 1024) 93-104, and won 16 of 22 interleaved pairs at
+         * 2048^3 and 4096^3 (docs/benchmarks.md, session 4). */
+        if (r.nc == 0) r.nc = mxt_max64(nr, B_PANEL_BYTES / (r.kc * s) / nr * nr);
         return *out = r, 0;
     }
     /* CAKE: the authors' L2 rule for mc (mc^2 + 2*nr*mc <= L2/(2s)), kc = mc,

@@ -775,6 +775,11 @@ MXT_TEST(resolve_fills_defaults) {
             CHECK_EQ_INT(r.nc % r.nr, 0);
             CHECK(r.schedule != MXT_SCHED_CAKE);
             if (!mxt_schedule_is_goto(r.schedule)) CHECK(r.alpha > 0);
+            /* goto: the B panel kc x nc within 4 MiB, and no more than one nr short */
+            const int64_t panel = r.kc * r.nc * (dt == MXT_F64 ? 8 : 4);
+            if (mxt_schedule_is_goto(r.schedule))
+                CHECK(panel <= ((int64_t)4 << 20) &&
+                      panel + r.kc * r.nr * (dt == MXT_F64 ? 8 : 4) > ((int64_t)4 << 20));
             CHECK_EQ_INT(mxt_gemm_check_config((enum mxt_dtype)dt, &r), 0);
         }
     /* explicit values are kept */
