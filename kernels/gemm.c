@@ -135,12 +135,19 @@ static int resolve_colmajor(enum mxt_dtype dtype, int64_t M, int64_t N, int64_t 
             r.kc = up <= 1024 && up * nr * s <= 2 * l1 / 3 ? up : kc;
         }
         if (r.mc == 0) r.mc = mxt_max64(mr, (l2 / 2) / (r.kc * s) / mr * mr);
-        /* nc: the B panel (kc x nc) at most B_PANEL_BYTES. It lives in L3, which on
+        /* nc: the B panel (kc x nc) about B_PANEL_BYTES. It lives in L3, which on
          * our guests other tenants share: with an 8 MiB panel (f64 kc = 512, nc =
          * 2048) 2048^3 f64 on one thread ran 81-105 GFLOP/s from one process to the
          * next, with 4 MiB (nc = 1024) 93-104, and won 16 of 22 interleaved pairs at
-         * 2048^3 and 4096^3 (docs/benchmarks.md, session 4). */
-        if (r.nc == 0) r.nc = mxt_max64(nr, B_PANEL_BYTES / (r.kc * s) / nr * nr);
+         * 2048^3 and 4096^3 (docs/benchmarks.md, session 4). N is cut into the
+         * nearest whole number of such panels, of equal width: a narrow last panel
+         * would cost a whole extra packing of A (f32 N = 2048 with nc = 2040). */
+        if (r.nc == 0) {
+            const int64_t kb = mxt_max64(1, mxt_min64(r.kc, K)); /* the panel's depth */
+            const int64_t cap = mxt_max64(nr, B_PANEL_BYTES / (kb * s));
+            const int64_t blocks = mxt_max64(1, (N + cap / 2) / cap);
+            r.nc = mxt_round_up(mxt_ceil_div(mxt_max64(N, 1), blocks), nr);
+        }
         return *out = r, 0;
     }
     /* CAKE: the authors' L2 rule for mc (mc^2 + 2*nr*mc <= L2/(2s)), kc = mc,

@@ -775,12 +775,24 @@ MXT_TEST(resolve_fills_defaults) {
             CHECK_EQ_INT(r.nc % r.nr, 0);
             CHECK(r.schedule != MXT_SCHED_CAKE);
             if (!mxt_schedule_is_goto(r.schedule)) CHECK(r.alpha > 0);
-            /* goto: the B panel kc x nc within 4 MiB, and no more than one nr short */
-            const int64_t panel = r.kc * r.nc * (dt == MXT_F64 ? 8 : 4);
-            if (mxt_schedule_is_goto(r.schedule))
-                CHECK(panel <= ((int64_t)4 << 20) &&
-                      panel + r.kc * r.nr * (dt == MXT_F64 ? 8 : 4) > ((int64_t)4 << 20));
             CHECK_EQ_INT(mxt_gemm_check_config((enum mxt_dtype)dt, &r), 0);
+        }
+    /* goto's nc: N in the nearest whole number of B panels of about 4 MiB, equal
+     * widths (no narrow last panel), each a multiple of nr */
+    const int64_t widths[] = {1, 300, 2048, 2100, 5000, 9000};
+    for (int dt = 0; dt < 2; dt++)
+        for (size_t w = 0; w < MXT_ARRAY_LEN(widths); w++) {
+            const int64_t n = widths[w], es = dt == MXT_F64 ? 8 : 4;
+            struct mxt_config in = {.schedule = MXT_SCHED_GOTO}, r;
+            CHECK_EQ_INT(
+                mxt_gemm_resolve_config((enum mxt_dtype)dt, MXT_COL_MAJOR, 1000, n, 700, &in, &r),
+                0);
+            const int64_t blocks = (n + r.nc - 1) / r.nc, last = n - (blocks - 1) * r.nc;
+            CHECK_EQ_INT(r.nc % r.nr, 0);
+            CHECK(last > r.nc - r.nr * blocks);         /* equal widths, up to rounding to nr */
+            const int64_t kb = r.kc < 700 ? r.kc : 700; /* the panel's depth */
+            CHECK(kb * r.nc * es <= ((int64_t)6 << 20) + kb * r.nr * es);
+            if (blocks > 1) CHECK(kb * r.nc * es >= ((int64_t)2 << 20));
         }
     /* explicit values are kept */
     struct mxt_config in = {.schedule = MXT_SCHED_CAKE_KMN,
