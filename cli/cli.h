@@ -112,6 +112,8 @@ int cli_op_option(int which, const char *verb, const char *arg, enum mxt_op *op,
 
 /* The flags' help lines, for the commands' usage texts. */
 extern const char cli_config_help[];
+/* The environment the kernels read (MXT_ISA, MXT_HUGEPAGES), for bench and search. */
+extern const char cli_env_help[];
 void cli_config_init(struct cli_config *c);
 static inline int cli_is_config_option(int opt) {
     return opt >= CLI_OPT_DTYPE && opt < CLI_OPT_CONFIG_END;

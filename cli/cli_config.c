@@ -18,6 +18,11 @@ const char cli_config_help[] =
     "  --isa ISA         auto (default), generic, avx2, avx512\n"
     "  --threads P       threads (default: all cores)\n";
 
+const char cli_env_help[] =
+    "\nEnvironment: MXT_ISA=avx512|avx2|generic caps the kernels' instruction set;\n"
+    "MXT_HUGEPAGES=1 (or on) puts packing buffers of 2 MiB and more on huge pages\n"
+    "(default 0, off). A bad value is refused by name (exit 2).\n";
+
 void cli_config_init(struct cli_config *c) {
     c->dtype = MXT_F32;
     c->cfg = (struct mxt_config){.schedule = MXT_SCHED_CAKE};

@@ -74,6 +74,7 @@ static void usage(FILE *f) {
             "Exit codes: 0 ok, 1 run-time failure (sizes that cannot be allocated, a result\n"
             "outside the bound), 2 bad usage (an illegal configuration, with the reason).\n",
             MXT_MEASURE_BOUND_C, cli_config_help);
+    fputs(cli_env_help, f);
 }
 
 enum {
@@ -203,6 +204,7 @@ static int parse(int argc, char **argv, struct opts *o) {
         if (rc) return cli_fail(cmd, rc);
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (mxt_kernels_check_environment()) return cli_usage_error(cmd, "%s", mxt_last_error());
     if (!o->have_m) return cli_usage_error(cmd, "missing -m (rows of A and C)");
     if (!o->have_n) return cli_usage_error(cmd, "missing -n (columns of B and C)");
     if (!o->have_k) return cli_usage_error(cmd, "missing -k (the summed dimension)");

@@ -73,10 +73,12 @@ static void usage(FILE *f) {
            "                      $XDG_DATA_HOME/mxtune/mxtune.db)\n"
            "  -h, --help          this text\n"
            "\n"
-           "Noise policy: a candidate replaces the best only when at least 2 %% faster; a new\n"
+           "Noise policy: candidates are ranked by their fastest run (the median is stored\n"
+           "beside it); a candidate replaces the best only when at least 2 %% faster; a new\n"
            "best more than 10 %% ahead is measured again; a candidate is stopped once it ran\n"
            "3x the best time; the finalists are measured again in turns at the end.\n"
            "Ctrl-C keeps every stored measurement, prints the best so far and exits 130.\n");
+    fputs(cli_env_help, f);
 }
 
 enum {
@@ -236,6 +238,7 @@ static int parse(int argc, char **argv, struct opts *o) {
         if (rc) return cli_fail(cmd, rc);
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (mxt_kernels_check_environment()) return cli_usage_error(cmd, "%s", mxt_last_error());
     if (o->dry_run && o->rerun)
         return cli_usage_error(cmd, "--dry-run and --rerun conflict: a dry run measures nothing");
     int sizes = o->have_m + o->have_n + o->have_k;

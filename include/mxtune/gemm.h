@@ -78,6 +78,12 @@ int mxt_gemm_check_config(enum mxt_dtype dtype, const struct mxt_config *cfg);
  * same time are not affected. */
 void mxt_kernels_release_cache(void);
 
+/* The environment the kernels read: MXT_ISA (avx512, avx2, generic: caps the
+ * instruction set) and MXT_HUGEPAGES (0, off: plain pages, the default; 1, on: huge
+ * pages for large packing buffers). 0, or MXT_EINVAL / MXT_EUNSUPPORTED with a
+ * message naming the variable. Every GEMM call checks them too. */
+int mxt_kernels_check_environment(void);
+
 /* Fill every 0 field of cfg (NULL: all 0) for the problem M x N x K in the given
  * layout, as mxt_sgemm_ex / mxt_dgemm_ex would run it, into *out. The schedules
  * are defined on the column-major form of the problem: a row-major call computes

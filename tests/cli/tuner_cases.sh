@@ -286,6 +286,19 @@ case_bench_illegal_config() {
     expect 2 "$MXTUNE" bench -m 64 -n 64 -k 64 --mr 7 --nr 5 --db "$T/none.db"
     error_mentions "illegal configuration"
 }
+# A bad MXT_ISA or MXT_HUGEPAGES is named in one line, exit 2, before anything runs
+case_bad_kernel_environment() {
+    profile "$T/p.db"
+    local e
+    for e in MXT_HUGEPAGES=yes MXT_ISA=sse9; do
+        expect 2 env "$e" "$MXTUNE" bench -m 64 -n 64 -k 64 --db "$T/p.db"
+        ONE_LINE=strict one_line_error "${e%%=*}='${e#*=}'"
+        expect 2 env "$e" "$MXTUNE" search -m 64 -n 64 -k 64 --max-evals 2 --db "$T/p.db"
+        ONE_LINE=strict one_line_error "${e%%=*}='${e#*=}'"
+    done
+    [ "$(rows "$T/p.db")" = 0 ] || fail "a refused run stored a measurement"
+    expect 0 env MXT_HUGEPAGES=on "$MXTUNE" bench -m 64 -n 64 -k 64 --no-store --db "$T/p.db"
+}
 case_bench_too_large() {
     expect 1 "$MXTUNE" bench -m 1000000 -n 1000000 -k 1000000 --no-store --db "$T/none.db"
     error_mentions "cannot allocate"
