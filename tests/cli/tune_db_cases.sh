@@ -18,7 +18,7 @@ count() { sqlite3 "$1" "select count(*) from $2"; }
 # given shapes (M N K GFLOPS triples), each with its measurement. $3: median of
 # the first measurement (a bad value makes a bad entry).
 doc() {
-    local fp=$1 shapes=$2 first_median=${3:-0.001} kv=${4:-1}
+    local fp=$1 shapes=$2 first_median=${3:-0.001} kv=${4:-${MXT_KERNEL_VERSION:?set by tests/cli/CMakeLists.txt}}
     local meas="" tuned="" sep="" i=0 m n k g
     for s in $shapes; do
         IFS=: read -r m n k g <<<"$s"

@@ -251,7 +251,7 @@ MXT_TEST(measurement_same_key_replaces) {
     CHECK_EQ_INT(mxt_db_add_measurement(db, "fp-a", &p, &ms, &id2), 0);
     CHECK_EQ_INT(id1, id2); /* the same row, so a winner pointing at it stays valid */
     /* another kernel version is another row */
-    mxt_strlcpy(ms.kernel_version, "2", sizeof ms.kernel_version);
+    mxt_strlcpy(ms.kernel_version, "99", sizeof ms.kernel_version);
     CHECK_EQ_INT(mxt_db_add_measurement(db, "fp-a", &p, &ms, &id3), 0);
     CHECK(id3 != id1);
     mxt_db_close(db);
@@ -290,7 +290,7 @@ MXT_TEST(resume_find_measurement) {
     }
     /* a newer kernel version must measure again */
     struct mxt_db_measurement want = meas(48, 0);
-    CHECK_EQ_INT(mxt_db_find_measurement(db, "fp-a", &p, MXT_F32, &want.config, "2", &out),
+    CHECK_EQ_INT(mxt_db_find_measurement(db, "fp-a", &p, MXT_F32, &want.config, "99", &out),
                  MXT_ENOTFOUND);
     /* another machine, another problem or another dtype: not found */
     CHECK_EQ_INT(
@@ -337,7 +337,7 @@ MXT_TEST(stale_flag) {
     CHECK_EQ_INT(t.stale, 0);
     memset(&s, 0, sizeof s);
     CHECK_EQ_INT(mxt_db_list_measurements(db, "fp-a", NULL, count_meas, &s), 0);
-    CHECK_EQ_INT(s.stale, 1); /* now the "1" row is the other version */
+    CHECK_EQ_INT(s.stale, 1); /* now the current version's row is the other one */
     mxt_db_close(db);
     rm_tree(dir);
 }
@@ -503,11 +503,14 @@ MXT_TEST(import_rolls_back_on_bad_entry) {
     /* a winner without its measurement */
     const char *tuned = strstr(ja, "\"tuned\":");
     CHECK(tuned != NULL);
-    char *orphan = replace(tuned, "\"kernel_version\":\t\"1\"", "\"kernel_version\":\t\"9\"");
+    char current[64];
+    snprintf(current, sizeof current, "\"kernel_version\":\t\"%s\"", MXT_KERNEL_VERSION);
+    char *orphan = replace(tuned, current, "\"kernel_version\":\t\"99\"");
     CHECK(orphan != NULL);
-    char *doc = malloc(strlen(ja) + 1);
+    const size_t doc_size = (size_t)(tuned - ja) + strlen(orphan) + 1;
+    char *doc = malloc(doc_size);
     CHECK(doc != NULL);
-    snprintf(doc, strlen(ja) + 1, "%.*s%s", (int)(tuned - ja), ja, orphan);
+    snprintf(doc, doc_size, "%.*s%s", (int)(tuned - ja), ja, orphan);
     CHECK_EQ_INT(import_into(b, doc, 0, NULL), MXT_EFORMAT);
     CHECK(strstr(mxt_last_error(), "machines[0].tuned[0]") != NULL);
     CHECK(content_hash(b) == before);
