@@ -10,34 +10,12 @@
 
 /* ---- configuration ---------------------------------------------------------------- */
 
-/* The ISA a configuration runs with: explicit, else MXT_ISA / the widest available.
- * MXT_ISA caps explicit ISAs too (MXT_ISA=avx2 under valgrind must never run
- * AVX-512 code): an explicit ISA above it is refused, one at or below it runs. */
-static int config_isa(const struct mxt_config *cfg, enum mxt_isa *out) {
-    int rc = mxt_pack_env_check();
-    if (rc) return rc;
-    if (cfg->isa == MXT_ISA_AUTO) return mxt_kernels_default_isa(out);
-    if (cfg->isa < MXT_ISA_GENERIC || cfg->isa > MXT_ISA_AVX512)
-        return mxt_error(MXT_EINVAL, "unknown isa %d in the configuration", (int)cfg->isa);
-    if (!mxt_kernels_isa_supported(cfg->isa))
-        return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this CPU or build",
-                         mxt_isa_name(cfg->isa));
-    enum mxt_isa cap;
-    if ((rc = mxt_kernels_default_isa(&cap))) return rc;
-    const char *forced = getenv("MXT_ISA");
-    if (forced && *forced && cfg->isa > cap)
-        return mxt_error(MXT_EUNSUPPORTED, "the configuration asks for isa '%s' but MXT_ISA='%s'",
-                         mxt_isa_name(cfg->isa), forced);
-    *out = cfg->isa;
-    return 0;
-}
-
 /* The kernel for cfg: (isa, mr, nr) when given; with isa auto and a shape, the
  * widest runnable ISA (from the resolved one down) that has the shape. */
 static int config_kernel(enum mxt_dtype dtype, const struct mxt_config *cfg,
                          const struct mxt_ukr **out) {
     enum mxt_isa isa;
-    int rc = config_isa(cfg, &isa);
+    int rc = mxt_kernels_resolve_isa(cfg->isa, &isa);
     if (rc) return rc;
     if (cfg->mr == 0 && cfg->nr == 0) {
         *out = mxt_ukr_default(isa, dtype);

@@ -1,6 +1,7 @@
-/* Which instruction sets this CPU and build can run (kernels/), and the MXT_ISA
+/* Which instruction sets this CPU and build can run (kernels/), the MXT_ISA
  * environment variable that forces one (e.g. MXT_ISA=avx2 under valgrind, which
- * cannot run AVX-512). Read-only after start: safe from any thread. */
+ * cannot run AVX-512), and the ISA a configuration runs with. Read-only after
+ * start: safe from any thread. */
 #include <stdlib.h>
 #include <string.h>
 #include "mxt_common.h"
@@ -50,5 +51,34 @@ int mxt_kernels_default_isa(enum mxt_isa *out) {
         *out = MXT_ISA_AVX2;
     else
         *out = MXT_ISA_GENERIC;
+    return 0;
+}
+
+/* Both variables the kernels read (MXT_HUGEPAGES, MXT_ISA), and the ISA cap. */
+static int environment(enum mxt_isa *cap) {
+    int rc = mxt_pack_env_check();
+    return rc ? rc : mxt_kernels_default_isa(cap);
+}
+
+int mxt_kernels_check_environment(void) {
+    enum mxt_isa cap;
+    return environment(&cap);
+}
+
+int mxt_kernels_resolve_isa(enum mxt_isa want, enum mxt_isa *out) {
+    enum mxt_isa cap;
+    int rc = environment(&cap);
+    if (rc) return rc;
+    if (want == MXT_ISA_AUTO) return *out = cap, 0;
+    if (want < MXT_ISA_GENERIC || want > MXT_ISA_AVX512)
+        return mxt_error(MXT_EINVAL, "unknown isa %d in the configuration", (int)want);
+    if (!mxt_kernels_isa_supported(want))
+        return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this CPU or build",
+                         mxt_isa_name(want));
+    const char *forced = getenv("MXT_ISA");
+    if (forced && *forced && want > cap)
+        return mxt_error(MXT_EUNSUPPORTED, "the configuration asks for isa '%s' but MXT_ISA='%s'",
+                         mxt_isa_name(want), forced);
+    *out = want;
     return 0;
 }

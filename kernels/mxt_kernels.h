@@ -193,6 +193,12 @@ void mxt_pack_free(void *p);
  * for transparent huge pages): 0, or MXT_EINVAL naming a bad value. */
 int mxt_pack_env_check(void);
 
+/* The ISA a configuration runs with (dense and sparse kernels alike): want when
+ * this CPU runs it and MXT_ISA does not cap it below, auto: MXT_ISA, else the widest
+ * available. MXT_ISA caps explicit ISAs too (MXT_ISA=avx2 under valgrind must never
+ * run AVX-512 code). A bad MXT_ISA or MXT_HUGEPAGES is refused by name. */
+int mxt_kernels_resolve_isa(enum mxt_isa want, enum mxt_isa *out);
+
 static inline int64_t mxt_ceil_div(int64_t a, int64_t b) {
     return (a + b - 1) / b;
 }

@@ -38,12 +38,6 @@ int mxt_pack_env_check(void) {
     return 0;
 }
 
-int mxt_kernels_check_environment(void) {
-    enum mxt_isa isa;
-    int rc = mxt_pack_env_check();
-    return rc ? rc : mxt_kernels_default_isa(&isa);
-}
-
 static size_t *header_of(void *data) {
     return (size_t *)((char *)data - HEADER);
 }

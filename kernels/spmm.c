@@ -35,26 +35,6 @@ mxt_spmm_ukr_fn mxt_spmm_ukr_find(enum mxt_isa isa, int nr) {
 
 /* ---- configuration ---------------------------------------------------------------- */
 
-/* As the dense kernels: explicit ISA if this CPU runs it and MXT_ISA does not cap it
- * below, else MXT_ISA / the widest available. */
-static int resolve_isa(enum mxt_isa want, enum mxt_isa *out) {
-    enum mxt_isa cap;
-    int rc = mxt_pack_env_check();
-    if (rc || (rc = mxt_kernels_default_isa(&cap))) return rc;
-    if (want == MXT_ISA_AUTO) return *out = cap, 0;
-    if (want < MXT_ISA_GENERIC || want > MXT_ISA_AVX512)
-        return mxt_error(MXT_EINVAL, "unknown isa %d in the configuration", (int)want);
-    if (!mxt_kernels_isa_supported(want))
-        return mxt_error(MXT_EUNSUPPORTED, "isa '%s' cannot run on this CPU or build",
-                         mxt_isa_name(want));
-    const char *forced = getenv("MXT_ISA");
-    if (forced && *forced && want > cap)
-        return mxt_error(MXT_EUNSUPPORTED, "the configuration asks for isa '%s' but MXT_ISA='%s'",
-                         mxt_isa_name(want), forced);
-    *out = want;
-    return 0;
-}
-
 int mxt_spmm_resolve_config(const struct mxt_rosko *A, int64_t N, const struct mxt_config *cfg,
                             struct mxt_config *out) {
     static const struct mxt_config zero;
@@ -74,7 +54,7 @@ int mxt_spmm_resolve_config(const struct mxt_rosko *A, int64_t N, const struct m
         return mxt_error(MXT_EINVAL, "kc=%lld but the matrix was packed with kc=%lld",
                          (long long)cfg->kc, (long long)A->kc);
     struct mxt_config r = *cfg;
-    if ((rc = resolve_isa(cfg->isa, &r.isa))) return rc;
+    if ((rc = mxt_kernels_resolve_isa(cfg->isa, &r.isa))) return rc;
     if (r.nr == 0) r.nr = r.isa == MXT_ISA_AVX512 ? MXT_SPMM_NR_DEFAULT : 16;
     if (!mxt_spmm_ukr_find(r.isa, r.nr))
         return mxt_error(MXT_EINVAL, "no Rosko kernel with nr=%d for isa '%s' (16, 32, 48, 64)",
