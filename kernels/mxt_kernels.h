@@ -26,10 +26,12 @@
  * mr x k micro-panel (element (i, p) at a[p*mr + i], 64-byte aligned), Bp a packed
  * k x nr micro-panel (element (p, j) at b[p*nr + j]), and C column-major with
  * leading dimension ldc (C(i, j) at c[i + j*ldc]). beta == 0: C is not read. */
-typedef void (*mxt_ukr_f32_fn)(int64_t k, const float *restrict a, const float *restrict b,
-                               float *restrict c, int64_t ldc, float alpha, float beta);
-typedef void (*mxt_ukr_f64_fn)(int64_t k, const double *restrict a, const double *restrict b,
-                               double *restrict c, int64_t ldc, double alpha, double beta);
+typedef void mxt_ukr_f32_kernel(int64_t k, const float *restrict a, const float *restrict b,
+                                float *restrict c, int64_t ldc, float alpha, float beta);
+typedef void mxt_ukr_f64_kernel(int64_t k, const double *restrict a, const double *restrict b,
+                                double *restrict c, int64_t ldc, double alpha, double beta);
+typedef mxt_ukr_f32_kernel *mxt_ukr_f32_fn;
+typedef mxt_ukr_f64_kernel *mxt_ukr_f64_fn;
 
 struct mxt_ukr {
     struct mxt_kernel_info info;
@@ -47,65 +49,23 @@ const struct mxt_ukr *mxt_ukr_find(enum mxt_isa isa, enum mxt_dtype dtype, int m
 /* The default kernel of (concrete isa, dtype): the first registered one. */
 const struct mxt_ukr *mxt_ukr_default(enum mxt_isa isa, enum mxt_dtype dtype);
 
-/* The micro-kernels, one per file ukernel_<isa>_<dtype>_<mr>x<nr>.c. */
-void mxt_ukr_generic_f32_8x4(int64_t k, const float *restrict a, const float *restrict b,
-                             float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_generic_f64_4x4(int64_t k, const double *restrict a, const double *restrict b,
-                             double *restrict c, int64_t ldc, double alpha, double beta);
+/* The micro-kernels, one per file ukernel_<isa>_<dtype>_<mr>x<nr>.c, and the edge
+ * kernels _e1, _e2 of the SIMD ones (ukernel_family.h). */
+mxt_ukr_f32_kernel mxt_ukr_generic_f32_8x4;
+mxt_ukr_f64_kernel mxt_ukr_generic_f64_4x4;
 #ifdef MXT_KERNELS_X86
-void mxt_ukr_avx512_f32_32x12(int64_t k, const float *restrict a, const float *restrict b,
-                              float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f32_48x8(int64_t k, const float *restrict a, const float *restrict b,
-                             float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f32_32x6(int64_t k, const float *restrict a, const float *restrict b,
-                             float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f32_16x14(int64_t k, const float *restrict a, const float *restrict b,
-                              float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f64_16x12(int64_t k, const double *restrict a, const double *restrict b,
-                              double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f64_24x8(int64_t k, const double *restrict a, const double *restrict b,
-                             double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f64_16x6(int64_t k, const double *restrict a, const double *restrict b,
-                             double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f64_8x14(int64_t k, const double *restrict a, const double *restrict b,
-                             double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx2_f32_16x6(int64_t k, const float *restrict a, const float *restrict b,
-                           float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx2_f32_24x4(int64_t k, const float *restrict a, const float *restrict b,
-                           float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx2_f64_8x6(int64_t k, const double *restrict a, const double *restrict b,
-                          double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx2_f64_12x4(int64_t k, const double *restrict a, const double *restrict b,
-                           double *restrict c, int64_t ldc, double alpha, double beta);
-/* Edge kernels of the SIMD micro-kernels above (ukernel_family.h). */
-void mxt_ukr_avx2_f32_16x6_e1(int64_t k, const float *restrict a, const float *restrict b,
-                              float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx2_f32_24x4_e1(int64_t k, const float *restrict a, const float *restrict b,
-                              float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx2_f32_24x4_e2(int64_t k, const float *restrict a, const float *restrict b,
-                              float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx2_f64_12x4_e1(int64_t k, const double *restrict a, const double *restrict b,
-                              double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx2_f64_12x4_e2(int64_t k, const double *restrict a, const double *restrict b,
-                              double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx2_f64_8x6_e1(int64_t k, const double *restrict a, const double *restrict b,
-                             double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f32_32x12_e1(int64_t k, const float *restrict a, const float *restrict b,
-                                 float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f32_32x6_e1(int64_t k, const float *restrict a, const float *restrict b,
-                                float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f32_48x8_e1(int64_t k, const float *restrict a, const float *restrict b,
-                                float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f32_48x8_e2(int64_t k, const float *restrict a, const float *restrict b,
-                                float *restrict c, int64_t ldc, float alpha, float beta);
-void mxt_ukr_avx512_f64_16x12_e1(int64_t k, const double *restrict a, const double *restrict b,
-                                 double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f64_16x6_e1(int64_t k, const double *restrict a, const double *restrict b,
-                                double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f64_24x8_e1(int64_t k, const double *restrict a, const double *restrict b,
-                                double *restrict c, int64_t ldc, double alpha, double beta);
-void mxt_ukr_avx512_f64_24x8_e2(int64_t k, const double *restrict a, const double *restrict b,
-                                double *restrict c, int64_t ldc, double alpha, double beta);
+mxt_ukr_f32_kernel mxt_ukr_avx512_f32_32x12, mxt_ukr_avx512_f32_32x12_e1;
+mxt_ukr_f32_kernel mxt_ukr_avx512_f32_48x8, mxt_ukr_avx512_f32_48x8_e1, mxt_ukr_avx512_f32_48x8_e2;
+mxt_ukr_f32_kernel mxt_ukr_avx512_f32_32x6, mxt_ukr_avx512_f32_32x6_e1;
+mxt_ukr_f32_kernel mxt_ukr_avx512_f32_16x14;
+mxt_ukr_f64_kernel mxt_ukr_avx512_f64_24x8, mxt_ukr_avx512_f64_24x8_e1, mxt_ukr_avx512_f64_24x8_e2;
+mxt_ukr_f64_kernel mxt_ukr_avx512_f64_16x12, mxt_ukr_avx512_f64_16x12_e1;
+mxt_ukr_f64_kernel mxt_ukr_avx512_f64_16x6, mxt_ukr_avx512_f64_16x6_e1;
+mxt_ukr_f64_kernel mxt_ukr_avx512_f64_8x14;
+mxt_ukr_f32_kernel mxt_ukr_avx2_f32_16x6, mxt_ukr_avx2_f32_16x6_e1;
+mxt_ukr_f32_kernel mxt_ukr_avx2_f32_24x4, mxt_ukr_avx2_f32_24x4_e1, mxt_ukr_avx2_f32_24x4_e2;
+mxt_ukr_f64_kernel mxt_ukr_avx2_f64_8x6, mxt_ukr_avx2_f64_8x6_e1;
+mxt_ukr_f64_kernel mxt_ukr_avx2_f64_12x4, mxt_ukr_avx2_f64_12x4_e1, mxt_ukr_avx2_f64_12x4_e2;
 #endif
 
 /* Packing (pack.c). Operands are described by strides so that both layouts and

@@ -6,75 +6,34 @@
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 
+/* KERNEL(isa, dtype, mr, nr, edge_rows, edges): the kernel
+ * mxt_ukr_<isa>_<dtype>_<mr>x<nr> and its `edges` edge kernels _e1, _e2 (0 to 2:
+ * the vectors of rows less one), each edge_rows (one vector) taller than the last. */
+#define EDGES_0(dt, fn, rows) .edge_rows = 0
+#define EDGES_1(dt, fn, rows) .edge_rows = rows, .dt##_edge = {NULL, fn##_e1}
+#define EDGES_2(dt, fn, rows) .edge_rows = rows, .dt##_edge = {NULL, fn##_e1, fn##_e2}
+#define ISA_generic MXT_ISA_GENERIC
+#define ISA_avx2 MXT_ISA_AVX2
+#define ISA_avx512 MXT_ISA_AVX512
+#define DT_f32 MXT_F32
+#define DT_f64 MXT_F64
+#define KERNEL(isa, dt, mr, nr, rows, edges)                                                       \
+    {                                                                                              \
+        {ISA_##isa, DT_##dt, mr, nr, #isa "_" #dt "_" #mr "x" #nr},                                \
+            .dt = mxt_ukr_##isa##_##dt##_##mr##x##nr,                                              \
+            EDGES_##edges(dt, mxt_ukr_##isa##_##dt##_##mr##x##nr, rows)                            \
+    }
+
 static const struct mxt_ukr registry[] = {
 #ifdef MXT_KERNELS_X86
-    {{MXT_ISA_AVX512, MXT_F32, 32, 12, "avx512_f32_32x12"},
-     mxt_ukr_avx512_f32_32x12,
-     NULL,
-     .edge_rows = 16,
-     .f32_edge = {NULL, mxt_ukr_avx512_f32_32x12_e1}},
-    {{MXT_ISA_AVX512, MXT_F32, 48, 8, "avx512_f32_48x8"},
-     mxt_ukr_avx512_f32_48x8,
-     NULL,
-     .edge_rows = 16,
-     .f32_edge = {NULL, mxt_ukr_avx512_f32_48x8_e1, mxt_ukr_avx512_f32_48x8_e2}},
-    {{MXT_ISA_AVX512, MXT_F32, 32, 6, "avx512_f32_32x6"},
-     mxt_ukr_avx512_f32_32x6,
-     NULL,
-     .edge_rows = 16,
-     .f32_edge = {NULL, mxt_ukr_avx512_f32_32x6_e1}},
-    {{MXT_ISA_AVX512, MXT_F32, 16, 14, "avx512_f32_16x14"},
-     mxt_ukr_avx512_f32_16x14,
-     NULL,
-     .edge_rows = 0},
-    {{MXT_ISA_AVX512, MXT_F64, 24, 8, "avx512_f64_24x8"},
-     NULL,
-     mxt_ukr_avx512_f64_24x8,
-     .edge_rows = 8,
-     .f64_edge = {NULL, mxt_ukr_avx512_f64_24x8_e1, mxt_ukr_avx512_f64_24x8_e2}},
-    {{MXT_ISA_AVX512, MXT_F64, 16, 12, "avx512_f64_16x12"},
-     NULL,
-     mxt_ukr_avx512_f64_16x12,
-     .edge_rows = 8,
-     .f64_edge = {NULL, mxt_ukr_avx512_f64_16x12_e1}},
-    {{MXT_ISA_AVX512, MXT_F64, 16, 6, "avx512_f64_16x6"},
-     NULL,
-     mxt_ukr_avx512_f64_16x6,
-     .edge_rows = 8,
-     .f64_edge = {NULL, mxt_ukr_avx512_f64_16x6_e1}},
-    {{MXT_ISA_AVX512, MXT_F64, 8, 14, "avx512_f64_8x14"},
-     NULL,
-     mxt_ukr_avx512_f64_8x14,
-     .edge_rows = 0},
-    {{MXT_ISA_AVX2, MXT_F32, 16, 6, "avx2_f32_16x6"},
-     mxt_ukr_avx2_f32_16x6,
-     NULL,
-     .edge_rows = 8,
-     .f32_edge = {NULL, mxt_ukr_avx2_f32_16x6_e1}},
-    {{MXT_ISA_AVX2, MXT_F32, 24, 4, "avx2_f32_24x4"},
-     mxt_ukr_avx2_f32_24x4,
-     NULL,
-     .edge_rows = 8,
-     .f32_edge = {NULL, mxt_ukr_avx2_f32_24x4_e1, mxt_ukr_avx2_f32_24x4_e2}},
-    {{MXT_ISA_AVX2, MXT_F64, 8, 6, "avx2_f64_8x6"},
-     NULL,
-     mxt_ukr_avx2_f64_8x6,
-     .edge_rows = 4,
-     .f64_edge = {NULL, mxt_ukr_avx2_f64_8x6_e1}},
-    {{MXT_ISA_AVX2, MXT_F64, 12, 4, "avx2_f64_12x4"},
-     NULL,
-     mxt_ukr_avx2_f64_12x4,
-     .edge_rows = 4,
-     .f64_edge = {NULL, mxt_ukr_avx2_f64_12x4_e1, mxt_ukr_avx2_f64_12x4_e2}},
+    KERNEL(avx512, f32, 32, 12, 16, 1), KERNEL(avx512, f32, 48, 8, 16, 2),
+    KERNEL(avx512, f32, 32, 6, 16, 1),  KERNEL(avx512, f32, 16, 14, 16, 0),
+    KERNEL(avx512, f64, 24, 8, 8, 2),   KERNEL(avx512, f64, 16, 12, 8, 1),
+    KERNEL(avx512, f64, 16, 6, 8, 1),   KERNEL(avx512, f64, 8, 14, 8, 0),
+    KERNEL(avx2, f32, 16, 6, 8, 1),     KERNEL(avx2, f32, 24, 4, 8, 2),
+    KERNEL(avx2, f64, 8, 6, 4, 1),      KERNEL(avx2, f64, 12, 4, 4, 2),
 #endif
-    {{MXT_ISA_GENERIC, MXT_F32, 8, 4, "generic_f32_8x4"},
-     mxt_ukr_generic_f32_8x4,
-     NULL,
-     .edge_rows = 0},
-    {{MXT_ISA_GENERIC, MXT_F64, 4, 4, "generic_f64_4x4"},
-     NULL,
-     mxt_ukr_generic_f64_4x4,
-     .edge_rows = 0},
+    KERNEL(generic, f32, 8, 4, 8, 0),   KERNEL(generic, f64, 4, 4, 4, 0),
 };
 
 int mxt_kernels_count(void) {
