@@ -51,8 +51,8 @@ static int64_t even_block(int64_t rem, int64_t mcq) {
 
 /* Takes up to mcq micro-panels from the front (own range, steal = 0) or the back
  * (steal = 1) of *r; blocks shrink near the end only when there are thieves
- * (shrink = 1), since short blocks reuse each B micro-panel for fewer tiles. Returns how many (0:
- * the range is empty), the first in *q. */
+ * (shrink = 1), since short blocks reuse each B micro-panel for fewer tiles.
+ * Returns how many (0: the range is empty), the first in *q. */
 static int64_t take_rows(_Atomic uint64_t *r, int64_t mcq, int steal, int shrink, int64_t *q) {
     uint64_t w = atomic_load_explicit(r, memory_order_relaxed), nw;
     int64_t lo, hi, cnt;

@@ -2,8 +2,9 @@
  * cache guarded by a mutex, so that repeated GEMM calls do not pay page faults for
  * fresh memory on every call (several milliseconds per call in virtual machines).
  * MXT_HUGEPAGES=1 marks large buffers for transparent huge pages. It is off by
- * default: on our Zen 5 guests, huge-page packing buffers made one 2048^3 f64 call in
- * three 10-25 % slow and 4096^3 f64 calls 20 % slow (README.md, "Environment of the GEMM kernels").
+ * default: on our Zen 5 guests, huge-page packing buffers made one 2048^3 f64 call
+ * in three 10-25 % slow and 4096^3 f64 calls 20 % slow (README.md, "Environment
+ * of the GEMM kernels").
  * mxt_kernels_release_cache() returns the cached memory. */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,7 +1,7 @@
 /* AVX-512 f64 micro-kernel with an 8x14 register tile: 1 vector of A per k
  * times 14 broadcasts of B, 1x14 accumulators held in registers (kernels/).
- * The body is ukernel_avx512_f64.h (with its edge kernels, ukernel_family.h); this file only fixes
- * the shape. */
+ * The body is ukernel_avx512_f64.h, with its edge kernels (ukernel_family.h); this
+ * file only fixes the shape. */
 #define MXT_UKR_MV 1
 #define MXT_UKR_NR 14
 #define MXT_UKR_BASE mxt_ukr_avx512_f64_8x14

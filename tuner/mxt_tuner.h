@@ -201,7 +201,7 @@ struct mxt_space {
     struct mxt_space_reason reasons[MXT_SPACE_MAX_REASONS];
     /* the grid */
     int dim[MXT_NDIMS];                      /* extent of each coordinate */
-    enum mxt_schedule sched[5];              /* values of MXT_DIM_SCHED */
+    enum mxt_schedule sched[MXT_SCHED_LAST]; /* values of MXT_DIM_SCHED (concrete ones) */
     int kernel[MXT_SPACE_MAX_KERNELS];       /* registry indices of MXT_DIM_KERNEL */
     int thread_count[MXT_SPACE_MAX_THREADS]; /* values of MXT_DIM_THREADS */
     int *grid; /* grid point -> candidate index, -1 illegal (a clamped duplicate maps to
@@ -354,7 +354,7 @@ const struct mxt_model_machine *mxt_tuner_machine(const struct mxt_tuner *t);
  * under the names "<micro-kernel>" and "<schedule>/<micro-kernel>"
  * ("avx512_f32_32x12", "goto/avx512_f32_32x12"): the drivers differ in overheads
  * the model does not spell out, so each pair gets its own efficiency. */
-#define MXT_CALIB_SCHEDS 6 /* enum mxt_schedule values; slot 0: all schedules */
+#define MXT_CALIB_SCHEDS (MXT_SCHED_LAST + 1) /* enum mxt_schedule values; slot 0: all */
 #define MXT_CALIB_INDEX(k, s) ((k)*MXT_CALIB_SCHEDS + (int)(s))
 const struct mxt_model_calib *mxt_tuner_calibrations(const struct mxt_tuner *t);
 
