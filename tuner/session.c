@@ -277,27 +277,27 @@ static int evaluate(struct session *s, int c) {
  * others within FINALIST_GAP of the best) are measured again in turns, so that slow
  * drifts of the machine hit them alike; the fastest run of all rounds wins.
  * Returns 0 or MXT_EINTR / a database error. */
+static int listed(const int *list, int n, int c) {
+    for (int j = 0; j < n; j++)
+        if (list[j] == c) return 1;
+    return 0;
+}
+
 static int playoff(struct session *s) {
     const struct mxt_space *sp = s->sp;
     int fin[MAX_FINALISTS], nf = 0, b = s->view.best;
     if (b < 0 || s->o->playoff_rounds <= 0) return 0;
     const int must[3] = {b, sp->model_first, sp->dflt};
     for (int i = 0; i < 3; i++) {
-        int c = must[i], dup = 0;
-        if (c < 0 || !(s->time[c] > 0)) continue;
-        for (int j = 0; j < nf; j++)
-            dup |= fin[j] == c;
-        if (!dup) fin[nf++] = c;
+        const int c = must[i];
+        if (c >= 0 && s->time[c] > 0 && !listed(fin, nf, c)) fin[nf++] = c;
     }
     while (nf < MAX_FINALISTS) { /* then the fastest others, fastest first */
         int next = -1;
         for (int c = 0; c < sp->n; c++) {
             if (!(s->time[c] > 0) || s->time[c] > s->time[b] * (1 + FINALIST_GAP)) continue;
-            if (sp->c[c].flags & MXT_CAND_OUTSIDE) continue;
-            int dup = 0;
-            for (int j = 0; j < nf; j++)
-                dup |= fin[j] == c;
-            if (!dup && (next < 0 || s->time[c] < s->time[next])) next = c;
+            if ((sp->c[c].flags & MXT_CAND_OUTSIDE) || listed(fin, nf, c)) continue;
+            if (next < 0 || s->time[c] < s->time[next]) next = c;
         }
         if (next < 0) break;
         fin[nf++] = next;
