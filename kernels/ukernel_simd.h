@@ -26,7 +26,14 @@
 /* One rank-1 update acc += a[0:mr] * b[0:nr], plus a prefetch of the A lines needed
  * MXT_UKR_PF_STEPS updates later (the packed A micro-panel streams from L2; the B
  * micro-panel stays in L1). The loops have constant trip counts and are fully
- * unrolled, so the accumulator array is scalarized into registers. */
+ * unrolled, so the accumulator array is scalarized into registers.
+ * The empty asm statements keep each broadcast and A vector alive until its last
+ * FMA has been issued: otherwise GCC 12 writes some FMA results into the dying
+ * input's register, the accumulators change registers from step to step, and the
+ * unrolled loop of a 24-accumulator kernel needed 6-7 register moves and 6-10
+ * stack spills per 4 steps (none with the statements; 177 instead of 189
+ * instructions per 4 steps for f64 24x8). On the 16-core Xeon that was worth 5-6 %
+ * at 8-16 threads (docs/benchmarks.md); on the Zen 5 guest no difference showed. */
 #define MXT_UKR_STEP(a_, b_)                                                                       \
     do {                                                                                           \
         MXT_SIMD_V av_[MXT_UKR_MV];                                                                \
@@ -40,6 +47,10 @@
             const MXT_SIMD_V bj_ = MXT_SIMD_SET1((b_)[j_]);                                        \
             MXT_UNROLL for (int i_ = 0; i_ < MXT_UKR_MV; i_++) acc[i_][j_] =                       \
                 MXT_SIMD_FMA(av_[i_], bj_, acc[i_][j_]);                                           \
+            if (MXT_UKR_MV > 1) __asm__("" ::"v"(bj_));                                            \
+        }                                                                                          \
+        if (MXT_UKR_MV > 1) {                                                                      \
+            MXT_UNROLL for (int i_ = 0; i_ < MXT_UKR_MV; i_++) __asm__("" ::"v"(av_[i_]));         \
         }                                                                                          \
     } while (0)
 
