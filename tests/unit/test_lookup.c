@@ -18,6 +18,7 @@
 #include "mxt_test.h"
 #include "mxtune/gemm.h"
 #include "mxtune/lookup.h"
+#include "mxtune/model.h"
 #include "mxtune/mxtune_gemm_auto.h"
 #include "probes.h"
 
@@ -184,6 +185,57 @@ MXT_TEST(no_profile_fixed_default) {
     CHECK_EQ_INT(r.source, MXT_SOURCE_MODEL);
     CHECK(strstr(r.note, "mxtune probe") != NULL);
     CHECK_EQ_INT(mxt_gemm_check_config(MXT_F32, &r.config), 0);
+    teardown();
+}
+
+/* Without a winner the lookup answers with the model's best among its own CAKE and
+ * Goto sizings and the kernels' own goto blocks (what mxt_dgemm_ex runs given only
+ * the schedule), so its pick is never predicted slower than those blocks. */
+MXT_TEST(model_scores_the_kernels_blocks) {
+    CHECK(setup() == 0);
+    struct mxt_db *db = NULL;
+    struct mxt_machine m;
+    struct mxt_model_machine mm;
+    CHECK_EQ_INT(mxt_db_open(path, MXT_DB_READONLY, &db), 0);
+    CHECK_EQ_INT(mxt_db_get_machine(db, fp, &m), 0);
+    mxt_db_close(db);
+    CHECK_EQ_INT(mxt_model_machine_init(&mm, &m), 0);
+    static const int64_t shapes[][3] = {{2048, 2048, 2048},
+                                        {1000, 800, 600},
+                                        {4096, 4096, 64},
+                                        {8192, 1024, 1024},
+                                        {300, 200, 100}};
+    int fallback_won = 0;
+    for (size_t i = 0; i < MXT_ARRAY_LEN(shapes); i++)
+        for (int dt = MXT_F32; dt <= MXT_F64; dt++)
+            for (int t = 1; t <= 2; t++) {
+                const int64_t *d = shapes[i];
+                struct mxt_lookup_result r;
+                CHECK_EQ_INT(ask("gemm", (enum mxt_dtype)dt, d[0], d[1], d[2], t, &r), 0);
+                CHECK_EQ_INT(r.source, MXT_SOURCE_MODEL);
+                /* the kernels' blocks for the same micro-kernel, scored by the model */
+                struct mxt_config in = {.schedule = MXT_SCHED_GOTO,
+                                        .isa = r.config.isa,
+                                        .mr = r.config.mr,
+                                        .nr = r.config.nr,
+                                        .threads = t},
+                                  fb;
+                struct mxt_prediction pred;
+                struct mxt_problem pb = {.op = MXT_OP_GEMM,
+                                         .dtype = (enum mxt_dtype)dt,
+                                         .m = d[0],
+                                         .n = d[1],
+                                         .k = d[2]};
+                CHECK_EQ_INT(mxt_gemm_resolve_config((enum mxt_dtype)dt, MXT_COL_MAJOR, d[0], d[1],
+                                                     d[2], &in, &fb),
+                             0);
+                fb.alpha = 0;
+                CHECK_EQ_INT(mxt_model_evaluate(&mm, &pb, &fb, MXT_SIZING_DEFAULT, &pred), 0);
+                CHECK(r.gflops >= pred.gflops * (1 - 1e-9));
+                fallback_won += r.config.schedule == MXT_SCHED_GOTO && r.config.mc == fb.mc &&
+                                r.config.kc == fb.kc && r.config.nc == fb.nc;
+            }
+    CHECK(fallback_won > 0); /* this profile has cases where the kernels' blocks win */
     teardown();
 }
 
