@@ -10,6 +10,12 @@
 # Each call of a pair is one process: a warm-up call, then R timed calls, the best
 # GFLOP/s kept (R = 2e10 flops / (2MNK), 3 to 30). Same operands, column
 # major, no transpose, alpha = 1, beta = 0 on all sides.
+# One-thread rows run pinned (taskset) to the CPU whose FMA peak measured highest at
+# the start, all three sides alike: the vCPUs of our guests do not run at the same
+# speed at the same time (docs/benchmarks.md, session 5). Each pair of a one-thread or
+# all-CPU row also measures the FMA peak beside it on the same CPUs (probe_figures);
+# "%now" is the median over pairs of mxtune's GFLOP/s over that peak. The verdicts
+# use the probe's stored peak ("%peak"), not %now.
 #
 # Peers at their best:
 #  * OpenBLAS with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its
@@ -236,7 +242,38 @@ peak_now() {
 }
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
 echo "# FMA peak measured now (not used for the verdicts): $(peak_now)"
+# The CPU for the one-thread rows: the highest f64 FMA peak of the CPUs this process
+# may use, measured now (probe_figures, well under a second each).
+allowed_cpus() {
+    awk '/^Cpus_allowed_list/ { n = split($2, r, ",")
+        for (i = 1; i <= n; i++)
+            if (split(r[i], ab, "-") == 2) { for (c = ab[1]; c <= ab[2]; c++) print c } else print r[i] }' /proc/self/status
+}
+PIN=""
+if [[ " $THREADS " == *" 1 "* ]] && [ "$NPROC" -gt 1 ] && command -v taskset >/dev/null; then
+    bestg=0 line=""
+    for c in $(allowed_cpus); do
+        g=$(taskset -c "$c" build/bench/probe_figures f64_1t | awk '{print $1}')
+        line="$line cpu$c=$g"
+        awk -v g="$g" -v b="$bestg" 'BEGIN { exit !(g > b) }' && { PIN=$c; bestg=$g; }
+    done
+    echo "# one-thread rows pinned to CPU $PIN (f64 FMA peak per CPU now:$line GFLOP/s)"
+fi
+on_cpus() { # threads command... : pinned for one thread, else as it is
+    local p=$1
+    shift
+    if [ "$p" = 1 ] && [ -n "$PIN" ]; then taskset -c "$PIN" "$@"; else "$@"; fi
+}
+# The FMA peak beside a pair (same CPUs): one-thread and all-CPU rows; else empty.
+peak_beside() { # dtype threads
+    if [ "$2" = 1 ]; then
+        on_cpus 1 build/bench/probe_figures "$1_1t" | awk '{print $1}'
+    elif [ "$2" = "$NPROC" ]; then
+        build/bench/probe_figures "$1_all" | awk '{print $1}'
+    fi
+}
 echo "# mxtune configuration: $CONFIG, split $SPLIT; $PAIRS interleaved pairs per row; each figure the median over pairs of the best of R calls (R: ${REPS:-about 2e10 flops worth, 3 to 30})"
+echo "# %peak: of the stored peak (the verdicts); %now: median over pairs of mxtune over the FMA peak measured beside each pair"
 echo "# ratios: median of the per-pair ratios mxtune/peer [min-max over pairs]; best/best: each side's"
 echo "# best pair over its best pair (less sensitive to other load on the machine, not the headline figure)"
 echo
@@ -265,8 +302,8 @@ if [ "$SCALING" = 1 ]; then
     echo "# model columns: the model's DRAM traffic / predicted time (GB/s it needs) and predicted GFLOP/s,"
     echo "# for what mxtune ran (its schedule and blocks) and for CAKE with the model's own blocks"
 fi
-printf "%-4s %-3s %-16s %9s %9s %9s  %-19s %-19s %-9s %6s  %-32s %s\n" type thr "M x N x K" mxtune openblas blis \
-    "mxt/openblas" "mxt/blis" "best/best" "%peak" target "mxtune ran"
+printf "%-4s %-3s %-16s %9s %9s %9s  %-19s %-19s %-9s %6s %6s  %-32s %s\n" type thr "M x N x K" mxtune openblas blis \
+    "mxt/openblas" "mxt/blis" "best/best" "%peak" "%now" target "mxtune ran"
 fails=0 checked=0
 for dt in $DTYPES; do
     blis_env=(BLIS_ARCH_TYPE="${ARCHID[${BLIS_BEST[$dt]}]}")
@@ -278,16 +315,20 @@ for dt in $DTYPES; do
             reps=${REPS:-$(reps_for "$fl")}
             # shellcheck disable=SC2046
             read -r -a cfg <<<"$(mxt_args "$dt" "$p" "$m" "$n" "$k")"
-            gm=() go=() gb=() ro=() rb=() ran=""
+            gm=() go=() gb=() ro=() rb=() rn=() ran=""
             for ((i = 0; i < PAIRS; i++)); do
-                out=$("$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
+                out=$(on_cpus "$p" "$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
                 a=$(gflops_of <<<"$out")
                 ran=$(sed -n 's/.*schedule=\([^ ]*\) isa=\([^ ]*\) mr=\([0-9]*\) nr=\([0-9]*\) mc=\([0-9]*\) kc=\([0-9]*\) nc=\([0-9]*\).*/\1 \2 \3x\4 mc=\5 kc=\6 nc=\7/p' <<<"$out")
-                b=$("${OB[@]}" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)
-                c=$(env "${blis_env[@]}" "$TMP/gemm_blis" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)
+                b=$(on_cpus "$p" "${OB[@]}" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)
+                c=$(on_cpus "$p" env "${blis_env[@]}" "$TMP/gemm_blis" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" | gflops_of)
                 gm+=("$a") go+=("$b") gb+=("$c")
                 ro+=("$(div "$a" "$b")") rb+=("$(div "$a" "$c")")
+                pn=$(peak_beside "$dt" "$p")
+                [ -n "$pn" ] && rn+=("$(div "$a" "$pn")")
             done
+            pct_now="-"
+            [ ${#rn[@]} -gt 0 ] && pct_now=$(awk -v r="$(med "${rn[@]}")" 'BEGIN {printf "%.1f%%", 100 * r}')
             mm=$(med "${gm[@]}") mo=$(med "${go[@]}") mb=$(med "${gb[@]}")
             rom_x=$(med "${ro[@]}") rbm_x=$(med "${rb[@]}") # unrounded, for the verdicts
             rom=$(printf "%.2f" "$rom_x") rbm=$(printf "%.2f" "$rbm_x")
@@ -316,8 +357,8 @@ for dt in $DTYPES; do
             bb=$(printf "%s\n" "${gm[@]}" | sort -g | tail -1) bo=$(printf "%s\n" "${go[@]}" | sort -g | tail -1)
             bl=$(printf "%s\n" "${gb[@]}" | sort -g | tail -1)
             bestbest=$(awk -v a="$bb" -v b="$bo" -v c="$bl" 'BEGIN {printf "%.2f/%.2f", a / b, a / c}')
-            printf "%-4s %-3s %-16s %9.1f %9.1f %9.1f  %-19s %-19s %-9s %5s%%  %-32s %s\n" "$dt" "$p" "$shape" "$mm" "$mo" "$mb" \
-                "$rom [$(minmax "${ro[@]}")]" "$rbm [$(minmax "${rb[@]}")]" "$bestbest" "$pct" "$target$verdict" "$ran"
+            printf "%-4s %-3s %-16s %9.1f %9.1f %9.1f  %-19s %-19s %-9s %5s%% %6s  %-32s %s\n" "$dt" "$p" "$shape" "$mm" "$mo" "$mb" \
+                "$rom [$(minmax "${ro[@]}")]" "$rbm [$(minmax "${rb[@]}")]" "$bestbest" "$pct" "$pct_now" "$target$verdict" "$ran"
             if [ "$SCALING" = 1 ]; then
                 read -r sch _ tile mc kc nc <<<"$ran"
                 ran_flags=(--schedule "$sch" --mr "${tile%x*}" --nr "${tile#*x}" --mc "${mc#mc=}" --kc "${kc#kc=}" --nc "${nc#nc=}")
