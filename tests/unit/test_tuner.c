@@ -56,6 +56,7 @@ struct fake_meas {
     int seq[MAX_SEQ]; /* candidates in measuring order */
     int *per_cand;    /* calls per candidate */
     int lucky;        /* candidate whose first measurement is 2x too fast (-1 none) */
+    int slow_first;   /* 1 + the candidate whose first measurement is 2x too slow (0 none) */
     int interrupt_at; /* call number that sets mxt_interrupted (0: never) */
     double last_cutoff;
 };
@@ -95,6 +96,7 @@ static int fake_measure(void *ctx, const struct mxt_config *cfg, const struct mx
     fake_now += f->cost;
     double t = landscape(f, c);
     if (c == f->lucky && f->per_cand && f->per_cand[c] == 1) t *= 0.5;
+    if (c + 1 == f->slow_first && f->per_cand && f->per_cand[c] == 1) t *= 2;
     memset(out, 0, sizeof *out);
     out->median_s = out->min_s = out->q20_s = out->q80_s = t;
     if (f->slow) out->median_s = out->q80_s = t * f->slow[c];
@@ -495,6 +497,39 @@ MXT_TEST(playoff_takes_the_fastest_others) {
     struct mxt_search_result r;
     CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
     CHECK_EQ_INT(r.best.cand, late);
+    free(tab);
+    mxt_space_release(&sp);
+}
+
+/* The kernels' own blocks meet in the play-off whatever they first measured: one
+ * measured in a slow stretch (twice its time) gets its second chance and wins. */
+MXT_TEST(playoff_takes_the_kernels_blocks) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    double *tab = table_of(&sp, 2e-3);
+    int *per = calloc((size_t)sp.n, sizeof *per);
+    CHECK(tab != NULL && per != NULL);
+    int fb = -1;
+    for (int i = 0; i < sp.n && fb < 0; i++)
+        if ((sp.c[i].flags & MXT_CAND_FALLBACK) && i != sp.model_first && i != sp.dflt) fb = i;
+    CHECK(fb >= 0);
+    tab[fb] = 0.8e-3; /* the fastest; its first measurement reads 1.6 ms, the best 1 ms */
+    struct fake_meas f = {.sp = &sp,
+                          .kind = LAND_TABLE,
+                          .table = tab,
+                          .cost = 0.1,
+                          .lucky = -1,
+                          .slow_first = fb + 1,
+                          .per_cand = per};
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = 2 + n_fallback(&sp);
+    o.playoff_rounds = 3;
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK(per[fb] >= 2); /* measured again in the play-off */
+    CHECK_EQ_INT(r.best.cand, fb);
+    free(per);
     free(tab);
     mxt_space_release(&sp);
 }
