@@ -31,9 +31,10 @@
  * FMA has been issued: otherwise GCC 12 writes some FMA results into the dying
  * input's register, the accumulators change registers from step to step, and the
  * unrolled loop of a 24-accumulator kernel needed 6-7 register moves and 6-10
- * stack spills per 4 steps (none with the statements; 177 instead of 189
- * instructions per 4 steps for f64 24x8). On the 16-core Xeon that was worth 5-6 %
- * at 8-16 threads (docs/benchmarks.md); on the Zen 5 guest no difference showed. */
+ * stack accesses per 4 steps (none with the statements; 177 instead of 189
+ * instructions per 4 steps for f64 24x8). On the 16-core Xeon that was worth 5-9 %
+ * for f64 2048^3 and 1-6 % for f32 4096^3 at 8-16 threads (docs/benchmarks.md); on
+ * the Zen 5 guest no difference showed on one thread. */
 #define MXT_UKR_STEP(a_, b_)                                                                       \
     do {                                                                                           \
         MXT_SIMD_V av_[MXT_UKR_MV];                                                                \
