@@ -10,9 +10,10 @@
 # Each call of a pair is one process: a warm-up call, then R timed calls, the best
 # GFLOP/s kept (R = 2e10 flops / (2MNK), 3 to 30). Same operands, column
 # major, no transpose, alpha = 1, beta = 0 on all sides.
-# One-thread rows run pinned (taskset) to the CPU whose FMA peak measured highest at
-# the start, all three sides alike: the vCPUs of our guests do not run at the same
-# speed at the same time (docs/benchmarks.md, session 5). Each pair of a one-thread or
+# One-thread rows run pinned (taskset) to the CPU whose FMA peak measures highest
+# just before the row, all three sides alike ("mxtune ran" names it): the vCPUs of
+# our guests do not run at the same speed at the same time (docs/benchmarks.md,
+# session 5). Each pair of a one-thread or
 # all-CPU row also measures the FMA peak beside it on the same CPUs (probe_figures);
 # "%now" is the median over pairs of mxtune's GFLOP/s over that peak. The verdicts
 # use the probe's stored peak ("%peak"), not %now.
@@ -242,22 +243,30 @@ peak_now() {
 }
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
 echo "# FMA peak measured now (not used for the verdicts): $(peak_now)"
-# The CPU for the one-thread rows: the highest f64 FMA peak of the CPUs this process
-# may use, measured now (probe_figures, well under a second each).
+# The CPU for one-thread rows: the highest FMA peak (of the row's dtype) among the
+# CPUs this process may use, measured again before every one-thread row
+# (probe_figures, well under a second each); PIN_LINE keeps every CPU's figure.
 allowed_cpus() {
     awk '/^Cpus_allowed_list/ { n = split($2, r, ",")
         for (i = 1; i <= n; i++)
             if (split(r[i], ab, "-") == 2) { for (c = ab[1]; c <= ab[2]; c++) print c } else print r[i] }' /proc/self/status
 }
-PIN=""
-if [[ " $THREADS " == *" 1 "* ]] && [ "$NPROC" -gt 1 ] && command -v taskset >/dev/null; then
-    bestg=0 line=""
+PIN="" PIN_LINE=""
+CAN_PIN=0
+[ "$NPROC" -gt 1 ] && command -v taskset >/dev/null && CAN_PIN=1
+pick_cpu() { # dtype: sets PIN and PIN_LINE
+    local c g bestg=0
+    PIN="" PIN_LINE=""
+    [ "$CAN_PIN" = 1 ] || return 0
     for c in $(allowed_cpus); do
-        g=$(taskset -c "$c" build/bench/probe_figures f64_1t | awk '{print $1}')
-        line="$line cpu$c=$g"
-        awk -v g="$g" -v b="$bestg" 'BEGIN { exit !(g > b) }' && { PIN=$c; bestg=$g; }
+        g=$(taskset -c "$c" build/bench/probe_figures "$1_1t" | awk '{print $1}')
+        PIN_LINE="$PIN_LINE cpu$c=$g"
+        if awk -v g="$g" -v b="$bestg" 'BEGIN { exit !(g > b) }'; then PIN=$c bestg=$g; fi
     done
-    echo "# one-thread rows pinned to CPU $PIN (f64 FMA peak per CPU now:$line GFLOP/s)"
+}
+if [[ " $THREADS " == *" 1 "* ]] && [ "$CAN_PIN" = 1 ]; then
+    pick_cpu f64
+    echo "# one-thread rows: pinned to the CPU with the highest FMA peak, chosen again before each row (now: f64$PIN_LINE GFLOP/s)"
 fi
 on_cpus() { # threads command... : pinned for one thread, else as it is
     local p=$1
@@ -315,6 +324,7 @@ for dt in $DTYPES; do
             reps=${REPS:-$(reps_for "$fl")}
             # shellcheck disable=SC2046
             read -r -a cfg <<<"$(mxt_args "$dt" "$p" "$m" "$n" "$k")"
+            [ "$p" = 1 ] && pick_cpu "$dt"
             gm=() go=() gb=() ro=() rb=() rn=() ran=""
             for ((i = 0; i < PAIRS; i++)); do
                 out=$(on_cpus "$p" "$GR" -m "$m" -n "$n" -k "$k" --dtype "$dt" --threads "$p" --reps "$reps" "${cfg[@]}")
@@ -358,7 +368,7 @@ for dt in $DTYPES; do
             bl=$(printf "%s\n" "${gb[@]}" | sort -g | tail -1)
             bestbest=$(awk -v a="$bb" -v b="$bo" -v c="$bl" 'BEGIN {printf "%.2f/%.2f", a / b, a / c}')
             printf "%-4s %-3s %-16s %9.1f %9.1f %9.1f  %-19s %-19s %-9s %5s%% %6s  %-32s %s\n" "$dt" "$p" "$shape" "$mm" "$mo" "$mb" \
-                "$rom [$(minmax "${ro[@]}")]" "$rbm [$(minmax "${rb[@]}")]" "$bestbest" "$pct" "$pct_now" "$target$verdict" "$ran"
+                "$rom [$(minmax "${ro[@]}")]" "$rbm [$(minmax "${rb[@]}")]" "$bestbest" "$pct" "$pct_now" "$target$verdict" "$ran$([ "$p" = 1 ] && [ -n "$PIN" ] && echo " on cpu$PIN (FMA peak$PIN_LINE)")"
             if [ "$SCALING" = 1 ]; then
                 read -r sch _ tile mc kc nc <<<"$ran"
                 ran_flags=(--schedule "$sch" --mr "${tile%x*}" --nr "${tile#*x}" --mc "${mc#mc=}" --kc "${kc#kc=}" --nc "${nc#nc=}")
