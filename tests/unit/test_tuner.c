@@ -126,6 +126,16 @@ static int run_search(const struct mxt_space *sp, struct fake_meas *f,
     return rc;
 }
 
+/* The "model" strategy over max_evals candidates, then `rounds` play-off rounds. */
+static int run_model_search(const struct mxt_space *sp, struct fake_meas *f, int max_evals,
+                            int rounds, struct mxt_search_result *r) {
+    struct mxt_search_opts o;
+    opts_for_test(&o, "model");
+    o.max_evals = max_evals;
+    o.playoff_rounds = rounds;
+    return run_search(sp, f, &o, r);
+}
+
 /* An on-grid candidate that the model does not rank first. */
 static int pick_optimum(const struct mxt_space *sp, unsigned need) {
     int cnt = 0, seen = 0;
@@ -242,13 +252,11 @@ MXT_TEST(strategy_model_finds_top_k_optimum) {
     struct mxt_space sp;
     CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
     struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .opt = 7, .cost = 0.1, .lucky = -1};
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = 10 + n_fallback(&sp);
+    const int max_evals = 10 + n_fallback(&sp);
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, max_evals, 0, &r), 0);
     CHECK_EQ_INT(r.best.cand, 7);
-    CHECK_EQ_INT(r.evals, o.max_evals);
+    CHECK_EQ_INT(r.evals, max_evals);
     CHECK_EQ_INT(f.seq[0], 0);       /* the model's first choice first */
     CHECK_EQ_INT(f.seq[1], sp.dflt); /* then the default */
     CHECK(strcmp(r.stop, "max-evals") == 0);
@@ -423,19 +431,15 @@ MXT_TEST(noise_two_percent_rule) {
     CHECK(tab != NULL);
     tab[sp.dflt] = 0.99e-3; /* 1 % faster: noise, the incumbent stays */
     struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = 6;
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 6, 0, &r), 0);
     CHECK_EQ_INT(r.best.cand, 0);
     tab[sp.dflt] = 0.97e-3; /* 3 % faster: a new best */
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 6, 0, &r), 0);
     CHECK_EQ_INT(r.best.cand, sp.dflt);
     /* the play-off compares the finalists head to head: 1 % is enough there */
     tab[sp.dflt] = 0.99e-3;
-    o.playoff_rounds = 3;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 6, 3, &r), 0);
     CHECK_EQ_INT(r.best.cand, sp.dflt);
     CHECK(r.best.gflops >= r.model_first.gflops && r.best.gflops >= r.dflt.gflops);
     free(tab);
@@ -490,12 +494,8 @@ MXT_TEST(playoff_takes_the_fastest_others) {
     CHECK(late > 0);
     tab[late] = 0.985e-3;
     struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = late + 2 + n_fallback(&sp);
-    o.playoff_rounds = 3;
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, late + 2 + n_fallback(&sp), 3, &r), 0);
     CHECK_EQ_INT(r.best.cand, late);
     free(tab);
     mxt_space_release(&sp);
@@ -521,12 +521,8 @@ MXT_TEST(playoff_takes_the_kernels_blocks) {
                           .lucky = -1,
                           .slow_first = fb + 1,
                           .per_cand = per};
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = 2 + n_fallback(&sp);
-    o.playoff_rounds = 3;
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 2 + n_fallback(&sp), 3, &r), 0);
     CHECK(per[fb] >= 2); /* measured again in the play-off */
     CHECK_EQ_INT(r.best.cand, fb);
     free(per);
@@ -542,11 +538,8 @@ MXT_TEST(noise_lucky_winner_remeasured) {
     struct fake_meas f = {.sp = &sp, .kind = LAND_RANK, .opt = -1, .cost = 0.1, .per_cand = per};
     f.opt = sp.n - 1; /* unused by the first ranks */
     f.lucky = 3;      /* its first measurement is twice too fast */
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = 6 + n_fallback(&sp);
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 6 + n_fallback(&sp), 0, &r), 0);
     CHECK_EQ_INT(per[3], 2);  /* measured again */
     CHECK(r.best.cand != 3);  /* and the slower figure kept */
     CHECK(f.last_cutoff > 0); /* later candidates run under the 3x cut-off */
@@ -560,11 +553,8 @@ MXT_TEST(cutoff_is_three_times_the_best) {
     double *tab = table_of(&sp, 4e-3);
     CHECK(tab != NULL);
     struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = 3;
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 3, 0, &r), 0);
     CHECK_NEAR(f.last_cutoff, 3e-3, 1e-12);
     free(tab);
     mxt_space_release(&sp);
@@ -753,12 +743,8 @@ MXT_TEST(default_outside_options_is_only_a_baseline) {
         tab[i] = 1e-3;
     tab[sp.dflt] = 0.5e-3; /* the fastest, yet not what was asked for */
     struct fake_meas f = {.sp = &sp, .kind = LAND_TABLE, .table = tab, .cost = 0.1, .lucky = -1};
-    struct mxt_search_opts o;
-    opts_for_test(&o, "model");
-    o.max_evals = 5;
-    o.playoff_rounds = 2;
     struct mxt_search_result r;
-    CHECK_EQ_INT(run_search(&sp, &f, &o, &r), 0);
+    CHECK_EQ_INT(run_model_search(&sp, &f, 5, 2, &r), 0);
     CHECK(r.dflt.seconds > 0); /* measured as the baseline */
     CHECK(r.best.cand >= 0 && r.best.cand != sp.dflt);
     CHECK_EQ_INT(sp.c[r.best.cand].cfg.schedule != MXT_SCHED_GOTO, 1);
