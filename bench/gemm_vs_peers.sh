@@ -244,8 +244,8 @@ peak_now() {
 echo "# peak (probe, $( [ -n "$prof" ] && echo "stored profile, mxtune machine show" || echo "measured now, probe_figures")): f32 1t $(peak f32 1) / ${NPROC}t $(peak f32 "$NPROC"), f64 1t $(peak f64 1) / ${NPROC}t $(peak f64 "$NPROC") GFLOP/s"
 echo "# FMA peak measured now (not used for the verdicts): $(peak_now)"
 # The CPU for one-thread rows: the highest FMA peak (of the row's dtype) among the
-# CPUs this process may use, measured again before every one-thread row
-# (probe_figures, well under a second each); PIN_LINE keeps every CPU's figure.
+# CPUs this process may use, measured before every one-thread row (probe_figures,
+# well under a second each); PIN_LINE keeps every CPU's figure.
 allowed_cpus() {
     awk '/^Cpus_allowed_list/ { n = split($2, r, ",")
         for (i = 1; i <= n; i++)
@@ -265,8 +265,7 @@ pick_cpu() { # dtype: sets PIN and PIN_LINE
     done
 }
 if [[ " $THREADS " == *" 1 "* ]] && [ "$CAN_PIN" = 1 ]; then
-    pick_cpu f64
-    echo "# one-thread rows: pinned to the CPU with the highest FMA peak, chosen again before each row (now: f64$PIN_LINE GFLOP/s)"
+    echo "# one-thread rows: pinned to the CPU with the highest FMA peak, chosen before each row (named in the row)"
 fi
 on_cpus() { # threads command... : pinned for one thread, else as it is
     local p=$1
