@@ -266,11 +266,12 @@ static void fixed_default(const struct mxt_handle *h, const struct mxt_lookup_qu
 }
 
 /* The model's prediction for the kernels' own fallback blocks with goto and the
- * default micro-kernel: what mxt_sgemm_ex / mxt_dgemm_ex run given only the schedule. */
+ * micro-kernel of `kern`: what mxt_sgemm_ex / mxt_dgemm_ex run given only that. */
 static int score_fallback(const struct mxt_handle *h, const struct mxt_lookup_query *q,
-                          const struct mxt_problem *pb, int threads, struct mxt_prediction *pred) {
-    struct mxt_config in = {.schedule = MXT_SCHED_GOTO, .threads = threads}, fb;
-    default_kernel(h, q->dtype, &in);
+                          const struct mxt_problem *pb, const struct mxt_config *kern,
+                          struct mxt_prediction *pred) {
+    struct mxt_config in = *kern, fb;
+    in.schedule = MXT_SCHED_GOTO;
     if (in.mr <= 0 ||
         mxt_gemm_resolve_config(q->dtype, MXT_COL_MAJOR, q->m, q->n, q->k, &in, &fb) != 0)
         return -1;
@@ -289,12 +290,14 @@ static int from_model(const struct mxt_handle *h, const struct mxt_lookup_query 
                              .density = density,
                              .rank = q->rank};
     struct mxt_prediction pred;
+    struct mxt_config kern = {.threads = threads}; /* the micro-kernel of every candidate */
+    default_kernel(h, q->dtype, &kern);
     double best = 0;
     int found = 0;
     for (size_t i = 0; i < MXT_ARRAY_LEN(schedules); i++) {
         if (op == MXT_OP_SPMM && schedules[i] == MXT_SCHED_GOTO) continue; /* Rosko: CAKE only */
-        struct mxt_config c = {.schedule = schedules[i], .threads = threads};
-        default_kernel(h, q->dtype, &c);
+        struct mxt_config c = kern;
+        c.schedule = schedules[i];
         if (mxt_model_evaluate(&h->mm, &pb, &c, MXT_SIZING_DEFAULT, &pred) != 0) continue;
         if (!(pred.seconds > 0) || (found && pred.seconds >= best)) continue;
         if (mxt_gemm_check_config(q->dtype, &pred.config) != 0) continue;
@@ -307,7 +310,7 @@ static int from_model(const struct mxt_handle *h, const struct mxt_lookup_query 
      * model's Goto sizing (f64 2048^3 on one thread: mc 576, kc 170, nc 16184) ran
      * 4 % below them (100.1 against 104.2 GFLOP/s, docs/benchmarks.md), and the
      * model puts them ahead as well (102.4 against 101.6). */
-    if (op == MXT_OP_GEMM && score_fallback(h, q, &pb, threads, &pred) == 0 && pred.seconds > 0 &&
+    if (op == MXT_OP_GEMM && score_fallback(h, q, &pb, &kern, &pred) == 0 && pred.seconds > 0 &&
         (!found || pred.seconds < best)) {
         found = 1;
         out->config = pred.config;
