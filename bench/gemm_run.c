@@ -4,18 +4,22 @@
  *
  * usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]
  *                 [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X] [--nc X]
- *                 [--alpha A] [--threads P] [--reps R] [--flush BYTES]
+ *                 [--alpha A] [--threads P] [--reps R] [--flush BYTES] [--breakdown]
  *
  * --flush BYTES: before every call (warm-up included, outside the timed region)
  * write and read a buffer of BYTES, so that each call starts with the operands
  * evicted from the caches; bench/model_vs_cachegrind.sh uses it (with 2x the
  * simulated last level) to compare one cold call with the model.
+ * --breakdown: also print where the timed calls' time went (kernels/profile.c):
+ * packing A, packing B, the macro-kernels and the rest (barriers, thread start-up,
+ * scaling C), per call, as shares of the wall time times the threads.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "mxt_common.h"
+#include "mxt_kernels.h"
 #include "mxtune/config.h"
 #include "mxtune/gemm.h"
 #include "bench_util.h"
@@ -31,13 +35,14 @@ static int usage(void) {
     fprintf(stderr,
             "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
             "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
-            "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n");
+            "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n"
+            "                [--breakdown]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     int64_t m = 2048, n = 2048, k = 2048;
-    int reps = 5;
+    int reps = 5, breakdown = 0;
     int64_t flush = 0;
     enum mxt_dtype dt = MXT_F32;
     enum mxt_layout layout = MXT_COL_MAJOR;
@@ -45,6 +50,10 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = 0;
+        if (!strcmp(o, "--breakdown")) {
+            breakdown = 1;
+            continue;
+        }
         if (!v) return usage();
         if (!strcmp(o, "-m"))
             rc = mxt_parse_i64(v, 0, INT64_MAX, "-m", &m);
@@ -121,6 +130,7 @@ int main(int argc, char **argv) {
     memset(c, 0, (size_t)(m * n) * s);
     for (int rep = -1; rep < reps; rep++) { /* rep -1: warm-up */
         if (fl) flush_caches(fl, (size_t)flush);
+        if (rep == 0) mxt_kernels_profile(breakdown);
         const double t0 = now();
         int e = dt == MXT_F32
                     ? mxt_sgemm_ex(layout, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1.0f, (float *)a,
@@ -142,6 +152,23 @@ int main(int argc, char **argv) {
            (long long)k, mxt_schedule_name(r.schedule), mxt_isa_name(r.isa), r.mr, r.nr,
            (long long)r.mc, (long long)r.kc, (long long)r.nc, r.alpha, r.threads,
            flops / t[0] * 1e-9, flops / t[reps / 2] * 1e-9, t[0]);
+    if (breakdown) {
+        uint64_t ns[MXT_PROF_PARTS];
+        mxt_kernels_profile(0);
+        mxt_kernels_profile_take(ns);
+        double wall = 0;
+        for (int i = 0; i < reps; i++)
+            wall += t[i];
+        const double cap = wall * r.threads, per = 1e-3 * (double)reps; /* ms per call */
+        const double pa = (double)ns[MXT_PROF_PACK_A] * 1e-9,
+                     pb = (double)ns[MXT_PROF_PACK_B] * 1e-9,
+                     mk = (double)ns[MXT_PROF_MACRO] * 1e-9, rest = cap - pa - pb - mk;
+        printf(
+            "breakdown per call (thread-seconds over %d thread%s): pack A %.2f ms (%.1f %%), "
+            "pack B %.2f ms (%.1f %%), macro-kernels %.2f ms (%.1f %%), rest %.2f ms (%.1f %%)\n",
+            r.threads, r.threads == 1 ? "" : "s", pa / per, 100 * pa / cap, pb / per,
+            100 * pb / cap, mk / per, 100 * mk / cap, rest / per, 100 * rest / cap);
+    }
     rc = 0;
 out:
     free(a);

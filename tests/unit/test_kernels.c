@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 #include "mxt_test.h"
@@ -833,4 +834,49 @@ MXT_TEST(medium_default_config) {
                               311, 1.0, 1.0, &cfg, 0),
                      0);
     }
+}
+
+static double wall_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The time profile behind `gemm_run --breakdown`: with it on, every schedule's call
+ * puts time in packing A, packing B and the macro-kernels, and on one thread the
+ * parts (nested in the call) add up to no more than the call's wall time; off, or
+ * after a take, nothing is counted. */
+MXT_TEST(profile_parts_add_up) {
+    const int64_t m = 157, n = 203, k = 300;
+    double *a = calloc((size_t)(m * k), sizeof *a), *b = calloc((size_t)(k * n), sizeof *b);
+    double *c = calloc((size_t)(m * n), sizeof *c);
+    CHECK(a && b && c);
+    uint64_t ns[MXT_PROF_PARTS];
+    for (size_t s = 0; s < MXT_ARRAY_LEN(schedules); s++) {
+        const struct mxt_config cfg = {.schedule = schedules[s], .threads = 1};
+        mxt_kernels_profile_take(ns); /* start from zero */
+        mxt_kernels_profile(1);
+        const double t0 = wall_s();
+        CHECK_EQ_INT(mxt_dgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1, a, m, b, k,
+                                  0, c, m, &cfg),
+                     0);
+        const double wall = wall_s() - t0;
+        mxt_kernels_profile(0);
+        mxt_kernels_profile_take(ns);
+        double sum = 0;
+        for (int i = 0; i < MXT_PROF_PARTS; i++) {
+            CHECK(ns[i] > 0);
+            sum += 1e-9 * (double)ns[i];
+        }
+        CHECK(sum <= wall * 1.0001 + 1e-6);
+        CHECK_EQ_INT(mxt_dgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1, a, m, b, k,
+                                  0, c, m, &cfg),
+                     0);
+        mxt_kernels_profile_take(ns);
+        for (int i = 0; i < MXT_PROF_PARTS; i++)
+            CHECK(ns[i] == 0);
+    }
+    free(a);
+    free(b);
+    free(c);
 }

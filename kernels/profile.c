@@ -1,0 +1,33 @@
+/* Where a GEMM's time goes (kernels/): the wall time spent inside mxt_pack_a,
+ * mxt_pack_b and mxt_macro_kernel, summed over the threads that called them, while
+ * switched on (`gemm_run --breakdown`). Switched off, a call costs one relaxed
+ * atomic load. */
+#include <stdatomic.h>
+#include <time.h>
+#include "mxt_kernels.h"
+
+static atomic_int prof_on;
+static _Atomic uint64_t prof_ns[MXT_PROF_PARTS];
+
+void mxt_kernels_profile(int on) {
+    atomic_store_explicit(&prof_on, on != 0, memory_order_relaxed);
+}
+
+void mxt_kernels_profile_take(uint64_t ns[MXT_PROF_PARTS]) {
+    for (int i = 0; i < MXT_PROF_PARTS; i++)
+        ns[i] = atomic_exchange_explicit(&prof_ns[i], 0, memory_order_relaxed);
+}
+
+static uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+uint64_t mxt_prof_start(void) {
+    return atomic_load_explicit(&prof_on, memory_order_relaxed) ? now_ns() : 0;
+}
+
+void mxt_prof_stop(enum mxt_prof_part part, uint64_t t0) {
+    if (t0) atomic_fetch_add_explicit(&prof_ns[part], now_ns() - t0, memory_order_relaxed);
+}
