@@ -31,13 +31,16 @@ static __attribute__((noinline)) void flush_caches(volatile unsigned char *buf, 
         buf[i] = (unsigned char)(buf[i] + 1u);
 }
 
+/* The usage line: on stdout with exit 0 for --help, else on stderr with exit 2. */
+static int usage_to(FILE *f, int rc) {
+    fprintf(f, "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
+               "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
+               "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n"
+               "                [--breakdown]\n");
+    return rc;
+}
 static int usage(void) {
-    fprintf(stderr,
-            "usage: gemm_run [-m M] [-n N] [-k K] [--dtype f32|f64] [--layout col|row]\n"
-            "                [--schedule S] [--isa I] [--mr R --nr C] [--mc X] [--kc X]\n"
-            "                [--nc X] [--alpha A] [--threads P] [--reps R] [--flush BYTES]\n"
-            "                [--breakdown]\n");
-    return 2;
+    return usage_to(stderr, 2);
 }
 
 int main(int argc, char **argv) {
@@ -50,6 +53,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int rc = 0;
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) return usage_to(stdout, 0);
         if (!strcmp(o, "--breakdown")) {
             breakdown = 1;
             continue;
