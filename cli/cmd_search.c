@@ -76,7 +76,8 @@ static void usage(FILE *f) {
            "Noise policy: candidates are ranked by their fastest run (the median is stored\n"
            "beside it); a candidate replaces the best only when at least 2 %% faster; a new\n"
            "best more than 10 %% ahead is measured again; a candidate is stopped once it ran\n"
-           "3x the best time; the finalists are measured again in turns at the end.\n"
+           "3x the best time; the finalists are measured again in 3 interleaved rounds at\n"
+           "the end and ranked by the median of each round's fastest run.\n"
            "Ctrl-C keeps every stored measurement, prints the best so far and exits 130.\n");
     fputs(cli_env_help, f);
 }

@@ -56,6 +56,7 @@ struct fake_meas {
     int seq[MAX_SEQ]; /* candidates in measuring order */
     int *per_cand;    /* calls per candidate */
     int lucky;        /* candidate whose first measurement is 2x too fast (-1 none) */
+    int lucky_nth;    /* with lucky and per_cand: its n-th measurement instead (0: first) */
     int slow_first;   /* 1 + the candidate whose first measurement is 2x too slow (0 none) */
     int interrupt_at; /* call number that sets mxt_interrupted (0: never) */
     double last_cutoff;
@@ -95,7 +96,8 @@ static int fake_measure(void *ctx, const struct mxt_config *cfg, const struct mx
     }
     fake_now += f->cost;
     double t = landscape(f, c);
-    if (c == f->lucky && f->per_cand && f->per_cand[c] == 1) t *= 0.5;
+    if (c == f->lucky && f->per_cand && f->per_cand[c] == (f->lucky_nth ? f->lucky_nth : 1))
+        t *= 0.5;
     if (c + 1 == f->slow_first && f->per_cand && f->per_cand[c] == 1) t *= 2;
     memset(out, 0, sizeof *out);
     out->median_s = out->min_s = out->q20_s = out->q80_s = t;
@@ -525,6 +527,37 @@ MXT_TEST(playoff_takes_the_kernels_blocks) {
     CHECK_EQ_INT(run_model_search(&sp, &f, 2 + n_fallback(&sp), 3, &r), 0);
     CHECK(per[fb] >= 2); /* measured again in the play-off */
     CHECK_EQ_INT(r.best.cand, fb);
+    free(per);
+    free(tab);
+    mxt_space_release(&sp);
+}
+
+/* The play-off ranks the finalists by the median over rounds of each round's
+ * fastest run: the default, 10 % slower than the model's first choice, has one
+ * round twice as fast (its second measurement, the play-off's first round) and
+ * must not win on it. With the fastest run of all rounds it won. */
+MXT_TEST(playoff_one_lucky_round_does_not_win) {
+    struct mxt_space sp;
+    CHECK_EQ_INT(build(512, 512, 512, &sp), 0);
+    CHECK(sp.dflt >= 0 && sp.model_first >= 0 && sp.dflt != sp.model_first);
+    double *tab = table_of(&sp, 2e-3);
+    int *per = calloc((size_t)sp.n, sizeof *per);
+    CHECK(tab != NULL && per != NULL);
+    tab[sp.model_first] = 1.0e-3;
+    tab[sp.dflt] = 1.1e-3;
+    struct fake_meas f = {.sp = &sp,
+                          .kind = LAND_TABLE,
+                          .table = tab,
+                          .cost = 0.1,
+                          .lucky = sp.dflt,
+                          .lucky_nth = 2,
+                          .per_cand = per};
+    struct mxt_search_result r;
+    CHECK_EQ_INT(run_model_search(&sp, &f, 2 + n_fallback(&sp), 3, &r), 0);
+    CHECK(per[sp.dflt] >= 4); /* the search's measurement and three rounds */
+    CHECK_EQ_INT(r.best.cand, sp.model_first);
+    CHECK_NEAR(r.best.seconds, 1.0e-3, 1e-12);
+    CHECK_NEAR(r.dflt.seconds, 1.1e-3, 1e-12);
     free(per);
     free(tab);
     mxt_space_release(&sp);
