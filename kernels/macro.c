@@ -24,7 +24,7 @@
 void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
                       const void *ap, const void *bp, void *c, double beta) {
     if (m <= 0 || n <= 0) return;
-    const uint64_t t0 = mxt_prof_start();
+    const double t0 = mxt_prof_start();
     if (plan->prob.dtype == MXT_F32)
         macro_f32(plan, m, n, k, ap, bp, c, (float)beta);
     else

@@ -142,8 +142,8 @@ void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, in
 enum mxt_prof_part { MXT_PROF_PACK_A, MXT_PROF_PACK_B, MXT_PROF_MACRO, MXT_PROF_PARTS };
 void mxt_kernels_profile(int on);
 void mxt_kernels_profile_take(uint64_t ns[MXT_PROF_PARTS]);
-uint64_t mxt_prof_start(void);
-void mxt_prof_stop(enum mxt_prof_part part, uint64_t t0);
+double mxt_prof_start(void);
+void mxt_prof_stop(enum mxt_prof_part part, double t0);
 
 /* C[0:m, 0:n] *= beta (beta == 0: set to 0 without reading C). */
 void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ldc, double beta);

@@ -92,14 +92,14 @@ static void pack_panels(enum mxt_isa isa, size_t esz, int w, int64_t lines, int6
 
 void mxt_pack_a(enum mxt_isa isa, size_t esz, int mr, int64_t m, int64_t k, const void *a,
                 int64_t rs, int64_t cs, void *dst, int64_t q0, int64_t q1) {
-    const uint64_t t0 = mxt_prof_start();
+    const double t0 = mxt_prof_start();
     pack_panels(isa, esz, mr, m, k, a, rs, cs, dst, q0, q1);
     mxt_prof_stop(MXT_PROF_PACK_A, t0);
 }
 
 void mxt_pack_b(enum mxt_isa isa, size_t esz, int nr, int64_t k, int64_t n, const void *b,
                 int64_t rs, int64_t cs, void *dst, int64_t q0, int64_t q1) {
-    const uint64_t t0 = mxt_prof_start();
+    const double t0 = mxt_prof_start();
     pack_panels(isa, esz, nr, n, k, b, cs, rs, dst, q0, q1);
     mxt_prof_stop(MXT_PROF_PACK_B, t0);
 }

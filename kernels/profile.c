@@ -3,7 +3,7 @@
  * switched on (`gemm_run --breakdown`). Switched off, a call costs one relaxed
  * atomic load. */
 #include <stdatomic.h>
-#include <time.h>
+#include "mxt_common.h"
 #include "mxt_kernels.h"
 
 static atomic_int prof_on;
@@ -18,16 +18,13 @@ void mxt_kernels_profile_take(uint64_t ns[MXT_PROF_PARTS]) {
         ns[i] = atomic_exchange_explicit(&prof_ns[i], 0, memory_order_relaxed);
 }
 
-static uint64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+double mxt_prof_start(void) {
+    return atomic_load_explicit(&prof_on, memory_order_relaxed) ? mxt_clock_monotonic(NULL) : 0;
 }
 
-uint64_t mxt_prof_start(void) {
-    return atomic_load_explicit(&prof_on, memory_order_relaxed) ? now_ns() : 0;
-}
-
-void mxt_prof_stop(enum mxt_prof_part part, uint64_t t0) {
-    if (t0) atomic_fetch_add_explicit(&prof_ns[part], now_ns() - t0, memory_order_relaxed);
+void mxt_prof_stop(enum mxt_prof_part part, double t0) {
+    if (t0 > 0)
+        atomic_fetch_add_explicit(&prof_ns[part],
+                                  (uint64_t)((mxt_clock_monotonic(NULL) - t0) * 1e9),
+                                  memory_order_relaxed);
 }

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "mxt_common.h"
 #include "mxt_kernels.h"
 #include "mxt_test.h"
@@ -836,12 +835,6 @@ MXT_TEST(medium_default_config) {
     }
 }
 
-static double wall_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* The time profile behind `gemm_run --breakdown`: with it on, every schedule's call
  * puts time in packing A, packing B and the macro-kernels, and on one thread the
  * parts (nested in the call) add up to no more than the call's wall time; off, or
@@ -856,11 +849,11 @@ MXT_TEST(profile_parts_add_up) {
         const struct mxt_config cfg = {.schedule = schedules[s], .threads = 1};
         mxt_kernels_profile_take(ns); /* start from zero */
         mxt_kernels_profile(1);
-        const double t0 = wall_s();
+        const double t0 = mxt_clock_monotonic(NULL);
         CHECK_EQ_INT(mxt_dgemm_ex(MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, m, n, k, 1, a, m, b, k,
                                   0, c, m, &cfg),
                      0);
-        const double wall = wall_s() - t0;
+        const double wall = mxt_clock_monotonic(NULL) - t0;
         mxt_kernels_profile(0);
         mxt_kernels_profile_take(ns);
         double sum = 0;
