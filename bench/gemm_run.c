@@ -160,6 +160,7 @@ int main(int argc, char **argv) {
         uint64_t ns[MXT_PROF_PARTS];
         mxt_kernels_profile(0);
         mxt_kernels_profile_take(ns);
+        const uint64_t stolen = mxt_kernels_profile_take_stolen();
         double wall = 0;
         for (int i = 0; i < reps; i++)
             wall += t[i];
@@ -172,6 +173,10 @@ int main(int argc, char **argv) {
             "pack B %.2f ms (%.1f %%), macro-kernels %.2f ms (%.1f %%), rest %.2f ms (%.1f %%)\n",
             r.threads, r.threads == 1 ? "" : "s", pa / per, 100 * pa / cap, pb / per,
             100 * pb / cap, mk / per, 100 * mk / cap, rest / per, 100 * rest / cap);
+        if (r.schedule == MXT_SCHED_GOTO_JC)
+            printf("goto-jc: %.1f row micro-panels per call taken over from another thread's "
+                   "last B panel\n",
+                   (double)stolen / reps);
     }
     rc = 0;
 out:

@@ -6,10 +6,12 @@
  * share (take_rows). When M has fewer micro-panels than threads they
  * split the jr loop instead, sharing one A block.
  * The goto-jc schedule splits the jc loop instead (goto_thread_jc): each thread
- * owns a slice of the columns and runs the five loops on it alone. Which is faster
+ * owns a slice of the columns and runs the five loops on it alone, then takes over
+ * row blocks of the others' last B panels. Which is faster
  * depends on the machine (measured in docs/benchmarks.md): on the 2-vCPU Zen 5 guest
  * goto-jc was 4-17 % faster on 2 threads at 512^3-4096^3; on the 16-core Xeon guest
  * goto was faster at 2-16 threads. The tuner measures both. */
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "mxt_common.h"
@@ -143,20 +145,67 @@ static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {
     }
 }
 
-/* jc split: thread tid owns columns [n0, n1) (a multiple of nr) and runs the whole
- * five-loop algorithm on them with its own A block and B panel: no barrier and
- * nothing shared, at the price of every thread packing all of A. */
+/* The columns [n0, n1) that goto-jc gives thread tid of nt (a multiple of nr). */
+static void jc_slice(const struct mxt_gemm_plan *plan, int tid, int nt, int64_t *n0, int64_t *n1) {
+    int64_t q0, q1;
+    share(mxt_ceil_div(plan->prob.n, plan->cfg.nr), tid, nt, &q0, &q1);
+    *n0 = q0 * plan->cfg.nr;
+    *n1 = mxt_min64(plan->prob.n, q1 * plan->cfg.nr);
+}
+
+/* A thread's last B panel (the last K block of its last column block): the only
+ * one that stays in its buffer until the call ends, so the only one whose row
+ * blocks other threads may take over. */
+struct jc_last {
+    int64_t jc, nb, pc, kb;
+    double beta;
+};
+
+static struct jc_last jc_last_panel(const struct mxt_gemm_plan *plan, int64_t n0, int64_t n1) {
+    const struct mxt_gemm_prob *pr = &plan->prob;
+    const int64_t nc = plan->cfg.nc, kc = plan->cfg.kc;
+    struct jc_last l;
+    l.jc = n0 + (n1 - n0 - 1) / nc * nc;
+    l.nb = mxt_min64(nc, n1 - l.jc);
+    l.pc = (pr->k - 1) / kc * kc;
+    l.kb = mxt_min64(kc, pr->k - l.pc);
+    l.beta = l.pc == 0 ? pr->beta : 1.0;
+    return l;
+}
+
+/* ranges[t] before thread t has packed its last B panel: nothing to take yet. */
+#define JC_NOT_READY (range_word(1, 0))
+
+/* Until thread t's range is ready (acquire: its packed panel is then visible).
+ * Spins briefly, then yields, in case the team has more threads than CPUs. */
+static void wait_ready(_Atomic uint64_t *r) {
+    for (unsigned i = 0; atomic_load_explicit(r, memory_order_acquire) == JC_NOT_READY; i++) {
+        if (i < 1024) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        } else {
+            sched_yield();
+        }
+    }
+}
+
+/* jc split: thread tid owns columns [n0, n1) and runs the whole five-loop
+ * algorithm on them with its own A block and B panel: no barrier, at the price of
+ * every thread packing all of A. Only the end is shared: the rows of each thread's
+ * last B panel form a range (as in take_rows), which threads done with their own
+ * columns take from the back. */
 static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
     (void)team;
     const struct goto_ctx *ctx = arg;
     const struct mxt_gemm_plan *plan = ctx->plan;
     const struct mxt_gemm_prob *pr = &plan->prob;
     const struct mxt_config *cf = &plan->cfg;
-    int64_t q0, q1;
-    share(mxt_ceil_div(pr->n, cf->nr), tid, nt, &q0, &q1);
-    const int64_t n0 = q0 * cf->nr, n1 = mxt_min64(pr->n, q1 * cf->nr);
+    int64_t n0, n1;
+    jc_slice(plan, tid, nt, &n0, &n1);
     const int64_t mcq = mxt_max64(1, cf->mc / cf->mr), mq = mxt_ceil_div(pr->m, cf->mr);
     char *ab = ctx->abuf[tid], *bb = ctx->bown[tid];
+    const struct jc_last last = jc_last_panel(plan, n0, n1);
     for (int64_t jc = n0; jc < n1; jc += cf->nc) {
         const int64_t nb = mxt_min64(cf->nc, n1 - jc);
         for (int64_t pc = 0; pc < pr->k; pc += cf->kc) {
@@ -165,10 +214,42 @@ static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
             mxt_pack_b(cf->isa, plan->esz, cf->nr, kb, nb,
                        (const char *)pr->b + (size_t)(pc * pr->rsb + jc * pr->csb) * plan->esz,
                        pr->rsb, pr->csb, bb, 0, mxt_ceil_div(nb, cf->nr));
+            if (jc == last.jc && pc == last.pc) {
+                /* The last panel: its rows become a range that threads done with
+                 * their own columns take from the back (release: the packed panel
+                 * is visible to whoever sees the range). */
+                atomic_store_explicit(&ctx->ranges[tid], range_word(0, (uint64_t)mq),
+                                      memory_order_release);
+                int64_t q, cnt;
+                while ((cnt = take_rows(&ctx->ranges[tid], mcq, 0, 1, &q)) > 0)
+                    row_block(plan, q * cf->mr, cnt, pc, kb, jc, nb, ab, bb, beta);
+                continue;
+            }
             for (int64_t q = 0, cnt; q < mq; q += cnt) {
                 cnt = even_block(mq - q, mcq);
                 row_block(plan, q * cf->mr, cnt, pc, kb, jc, nb, ab, bb, beta);
             }
+        }
+    }
+    /* No last panel (K = 0 or no rows): say so, so that nobody waits for it. */
+    uint64_t nr_word = JC_NOT_READY;
+    atomic_compare_exchange_strong_explicit(&ctx->ranges[tid], &nr_word, range_word(0, 0),
+                                            memory_order_release, memory_order_relaxed);
+    /* Done with its own columns: help the others finish their last panels. A
+     * thread that is still on an earlier panel is waited for (this one would
+     * otherwise only wait at the end of the call). On the 2-vCPU Zen 5 guest the
+     * vCPUs run at different speeds from minute to minute (docs/benchmarks.md);
+     * without this the faster thread idled until the slower was done. */
+    for (int v = 1; v < nt; v++) {
+        const int victim = (tid + v) % nt;
+        wait_ready(&ctx->ranges[victim]);
+        int64_t vn0, vn1, q, cnt;
+        jc_slice(plan, victim, nt, &vn0, &vn1);
+        const struct jc_last vl = jc_last_panel(plan, vn0, vn1);
+        while ((cnt = take_rows(&ctx->ranges[victim], mcq, 1, 1, &q)) > 0) {
+            mxt_prof_count_stolen(cnt);
+            row_block(plan, q * cf->mr, cnt, vl.pc, vl.kb, vl.jc, vl.nb, ab, ctx->bown[victim],
+                      vl.beta);
         }
     }
 }
@@ -200,6 +281,10 @@ int mxt_gemm_run_goto(const struct mxt_gemm_plan *plan) {
             ctx.bown[t] = mxt_pack_alloc((size_t)kc * (size_t)ncj, plan->esz);
             if (!ctx.bown[t]) goto nomem;
         }
+        ctx.ranges = malloc((size_t)p * sizeof(*ctx.ranges)); /* each thread's last panel */
+        if (!ctx.ranges) goto nomem;
+        for (int t = 0; t < p; t++)
+            atomic_init(&ctx.ranges[t], JC_NOT_READY);
     } else {
         ctx.bbuf = mxt_pack_alloc((size_t)kc * (size_t)mxt_round_up(nc, nr), plan->esz);
         const int64_t panels = mxt_ceil_div(pr->n, nc) * mxt_ceil_div(pr->k, kc);

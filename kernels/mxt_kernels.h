@@ -144,6 +144,10 @@ void mxt_kernels_profile(int on);
 void mxt_kernels_profile_take(uint64_t ns[MXT_PROF_PARTS]);
 double mxt_prof_start(void);
 void mxt_prof_stop(enum mxt_prof_part part, double t0);
+/* Row micro-panels that a goto-jc thread took over from another's last B panel
+ * (gemm_goto.c), counted while the profile is on; the take reads and clears. */
+void mxt_prof_count_stolen(int64_t micro_panels);
+uint64_t mxt_kernels_profile_take_stolen(void);
 
 /* C[0:m, 0:n] *= beta (beta == 0: set to 0 without reading C). */
 void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ldc, double beta);

@@ -8,6 +8,7 @@
 
 static atomic_int prof_on;
 static _Atomic uint64_t prof_ns[MXT_PROF_PARTS];
+static _Atomic uint64_t prof_stolen;
 
 void mxt_kernels_profile(int on) {
     atomic_store_explicit(&prof_on, on != 0, memory_order_relaxed);
@@ -16,6 +17,15 @@ void mxt_kernels_profile(int on) {
 void mxt_kernels_profile_take(uint64_t ns[MXT_PROF_PARTS]) {
     for (int i = 0; i < MXT_PROF_PARTS; i++)
         ns[i] = atomic_exchange_explicit(&prof_ns[i], 0, memory_order_relaxed);
+}
+
+uint64_t mxt_kernels_profile_take_stolen(void) {
+    return atomic_exchange_explicit(&prof_stolen, 0, memory_order_relaxed);
+}
+
+void mxt_prof_count_stolen(int64_t micro_panels) {
+    if (atomic_load_explicit(&prof_on, memory_order_relaxed))
+        atomic_fetch_add_explicit(&prof_stolen, (uint64_t)micro_panels, memory_order_relaxed);
 }
 
 double mxt_prof_start(void) {

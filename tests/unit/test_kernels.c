@@ -436,6 +436,45 @@ MXT_TEST(goto_jc_every_kernel) {
     CHECK(mxt_schedule_is_goto(MXT_SCHED_GOTO_JC) && !mxt_schedule_is_goto(MXT_SCHED_CAKE_KMN));
 }
 
+/* goto-jc: a thread done with its own columns takes row blocks of another's last B
+ * panel (gemm_goto.c). N = 3 nr gives thread 0 of 2 one column micro-panel and
+ * thread 1 two, so thread 0 finishes first; the blocks it takes must come out as
+ * thread 1 would have computed them, with the last K block's beta (the call's own
+ * beta when K fits one block, 1 after the first). Each case is run until the
+ * profile has counted a taken block (50 calls at most), and every call checked. */
+MXT_TEST(goto_jc_takes_over_last_panel) {
+    const struct mxt_kernel_info *ki = NULL;
+    for (int i = 0; i < mxt_kernels_count() && !ki; i++) {
+        const struct mxt_kernel_info *k = mxt_kernels_get(i);
+        if (k->dtype == MXT_F64 && k->isa == MXT_ISA_GENERIC) ki = k;
+    }
+    CHECK(ki != NULL);
+    const int64_t kcs[] = {64, 9}; /* one K block, then several */
+    for (int threads = 2; threads <= 3; threads++)
+        for (size_t c = 0; c < MXT_ARRAY_LEN(kcs); c++) {
+            const struct mxt_config cfg = {.schedule = MXT_SCHED_GOTO_JC,
+                                           .isa = ki->isa,
+                                           .mr = ki->mr,
+                                           .nr = ki->nr,
+                                           .mc = ki->mr,
+                                           .kc = kcs[c],
+                                           .nc = 4 * ki->nr,
+                                           .threads = threads};
+            uint64_t taken = 0;
+            for (int call = 0; call < 50 && taken == 0; call++) {
+                mxt_kernels_profile_take_stolen();
+                mxt_kernels_profile(1);
+                const int bad =
+                    run_case(MXT_F64, MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 96 * ki->mr + 3,
+                             (threads + 1) * ki->nr - 1, 40, 1.5, 0.5, &cfg, 0);
+                mxt_kernels_profile(0);
+                taken = mxt_kernels_profile_take_stolen();
+                CHECK_EQ_INT(bad, 0);
+            }
+            CHECK(taken > 0);
+        }
+}
+
 struct concurrent_arg {
     int seed, bad;
 };
