@@ -76,17 +76,17 @@ static int64_t take_rows(_Atomic uint64_t *r, int64_t mcq, int steal, int shrink
 }
 
 /* Rows [ic, ic + cnt*mr) of panel (pc, jc): pack their A block into ab and run the
- * macro-kernel against the packed B panel bp (nb columns, kb deep). */
+ * macro-kernel against the packed B panel bp (nb columns, kb deep); the packing of
+ * full micro-panels happens inside the first column strip when it can
+ * (mxt_pack_a_macro_kernel). */
 static void row_block(const struct mxt_gemm_plan *plan, int64_t ic, int64_t cnt, int64_t pc,
                       int64_t kb, int64_t jc, int64_t nb, char *ab, const char *bp, double beta) {
     const struct mxt_gemm_prob *pr = &plan->prob;
     const size_t esz = plan->esz;
     const int64_t mb = mxt_min64(cnt * plan->cfg.mr, pr->m - ic);
-    mxt_pack_a(plan->cfg.isa, esz, plan->cfg.mr, mb, kb,
-               (const char *)pr->a + (size_t)(ic * pr->rsa + pc * pr->csa) * esz, pr->rsa, pr->csa,
-               ab, 0, cnt);
-    mxt_macro_kernel(plan, mb, nb, kb, ab, bp, (char *)pr->c + (size_t)(ic + jc * pr->ldc) * esz,
-                     beta);
+    mxt_pack_a_macro_kernel(
+        plan, mb, nb, kb, (const char *)pr->a + (size_t)(ic * pr->rsa + pc * pr->csa) * esz,
+        pr->rsa, pr->csa, ab, bp, (char *)pr->c + (size_t)(ic + jc * pr->ldc) * esz, beta);
 }
 
 static void goto_thread(struct mxt_team *team, int tid, int nt, void *arg) {

@@ -6,11 +6,13 @@
 
 /* The jr/ir loops for one element type; macro_body.h is this loop written once
  * over MXT_MACRO_T (element type), MXT_MACRO_FN (micro-kernel pointer type),
- * MXT_MACRO_UKR and MXT_MACRO_EDGE (its members of struct mxt_ukr) and MXT_MACRO_NAME. */
+ * MXT_MACRO_UKR, MXT_MACRO_EDGE and MXT_MACRO_PA (its members of struct mxt_ukr)
+ * and MXT_MACRO_NAME. */
 #define MXT_MACRO_T float
 #define MXT_MACRO_FN mxt_ukr_f32_fn
 #define MXT_MACRO_UKR f32
 #define MXT_MACRO_EDGE f32_edge
+#define MXT_MACRO_PA f32_pa
 #define MXT_MACRO_NAME macro_f32
 #include "macro_body.h"
 
@@ -18,6 +20,7 @@
 #define MXT_MACRO_FN mxt_ukr_f64_fn
 #define MXT_MACRO_UKR f64
 #define MXT_MACRO_EDGE f64_edge
+#define MXT_MACRO_PA f64_pa
 #define MXT_MACRO_NAME macro_f64
 #include "macro_body.h"
 
@@ -26,11 +29,39 @@ void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, in
     if (m <= 0 || n <= 0) return;
     const double t0 = mxt_prof_start();
     if (plan->prob.dtype == MXT_F32)
-        macro_f32(plan, m, n, k, ap, bp, c, (float)beta);
+        macro_f32(plan, m, n, k, ap, bp, c, (float)beta, 0);
     else
-        macro_f64(plan, m, n, k, ap, bp, c, beta);
+        macro_f64(plan, m, n, k, ap, bp, c, beta, 0);
     mxt_prof_stop(MXT_PROF_MACRO, t0);
 }
+
+void mxt_pack_a_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
+                             const void *a, int64_t rs, int64_t cs, void *ap, const void *bp,
+                             void *c, double beta) {
+    const int mr = plan->cfg.mr, nr = plan->cfg.nr;
+    const int f32 = plan->prob.dtype == MXT_F32;
+    const int64_t panels = mxt_ceil_div(m, mr);
+    const int fused = f32 ? plan->ukr->f32_pa != NULL : plan->ukr->f64_pa != NULL;
+    if (m <= 0 || n < nr || rs != 1 || !fused) {
+        mxt_pack_a(plan->cfg.isa, plan->esz, mr, m, k, a, rs, cs, ap, 0, panels);
+        mxt_macro_kernel(plan, m, n, k, ap, bp, c, beta);
+        return;
+    }
+    /* Saves about 2 % of a 2048^3 f64 call on the Zen 5 guest (docs/benchmarks.md,
+     * session 7): A's source is read while the FMA units work instead of before. */
+    if (m % mr) /* the partial last micro-panel: packed as usual, zero-padded */
+        mxt_pack_a(plan->cfg.isa, plan->esz, mr, m, k, a, rs, cs, ap, panels - 1, panels);
+    const double t0 = mxt_prof_start();
+    if (f32) {
+        macro_f32_first_pa(plan, m, k, a, cs, ap, bp, c, (float)beta);
+        macro_f32(plan, m, n, k, ap, bp, c, (float)beta, nr);
+    } else {
+        macro_f64_first_pa(plan, m, k, a, cs, ap, bp, c, beta);
+        macro_f64(plan, m, n, k, ap, bp, c, beta, nr);
+    }
+    mxt_prof_stop(MXT_PROF_MACRO, t0);
+}
+
 void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ldc, double beta) {
     for (int64_t j = 0; j < n; j++) {
         if (dtype == MXT_F32) {

@@ -15,6 +15,10 @@
 #ifndef MXT_UKR_PF_STEPS
 #define MXT_UKR_PF_STEPS 8
 #endif
+/* Prefetch distance of A's source columns in the packing variants, in k steps. */
+#ifndef MXT_UKR_SRC_PF_STEPS
+#define MXT_UKR_SRC_PF_STEPS 16
+#endif
 
 /* Largest register tile mr * nr in the registry (elements): the macro-kernel's edge buffer. */
 #define MXT_TILE_MAX 512
@@ -32,6 +36,17 @@ typedef void mxt_ukr_f64_kernel(int64_t k, const double *restrict a, const doubl
                                 double *restrict c, int64_t ldc, double alpha, double beta);
 typedef mxt_ukr_f32_kernel *mxt_ukr_f32_fn;
 typedef mxt_ukr_f64_kernel *mxt_ukr_f64_fn;
+/* The packing variant of a full-tile SIMD micro-kernel: the same tile, with A read
+ * from its source, column p of the micro-panel at asrc + p*lda (mr contiguous
+ * elements, any alignment), and stored into the packed micro-panel apk (as
+ * mxt_pack_a would) on the way. The first column strip of a block runs it, so A's
+ * packing overlaps with arithmetic instead of preceding it. */
+typedef void mxt_ukr_f32_pa_kernel(int64_t k, const float *restrict asrc, int64_t lda,
+                                   float *restrict apk, const float *restrict b, float *restrict c,
+                                   int64_t ldc, float alpha, float beta);
+typedef void mxt_ukr_f64_pa_kernel(int64_t k, const double *restrict asrc, int64_t lda,
+                                   double *restrict apk, const double *restrict b,
+                                   double *restrict c, int64_t ldc, double alpha, double beta);
 
 struct mxt_ukr {
     struct mxt_kernel_info info;
@@ -42,6 +57,9 @@ struct mxt_ukr {
     int edge_rows;
     mxt_ukr_f32_fn f32_edge[3];
     mxt_ukr_f64_fn f64_edge[3];
+    /* The packing variant (SIMD kernels); NULL where none. */
+    mxt_ukr_f32_pa_kernel *f32_pa;
+    mxt_ukr_f64_pa_kernel *f64_pa;
 };
 
 /* The registered kernel for (concrete isa, dtype, mr, nr), or NULL. */
@@ -50,7 +68,7 @@ const struct mxt_ukr *mxt_ukr_find(enum mxt_isa isa, enum mxt_dtype dtype, int m
 const struct mxt_ukr *mxt_ukr_default(enum mxt_isa isa, enum mxt_dtype dtype);
 
 /* The micro-kernels, one per file ukernel_<isa>_<dtype>_<mr>x<nr>.c, and the edge
- * kernels _e1, _e2 of the SIMD ones (ukernel_family.h). */
+ * kernels _e1, _e2 and packing variants _pa of the SIMD ones (ukernel_family.h). */
 mxt_ukr_f32_kernel mxt_ukr_generic_f32_8x4;
 mxt_ukr_f64_kernel mxt_ukr_generic_f64_4x4;
 #ifdef MXT_KERNELS_X86
@@ -66,6 +84,12 @@ mxt_ukr_f32_kernel mxt_ukr_avx2_f32_16x6, mxt_ukr_avx2_f32_16x6_e1;
 mxt_ukr_f32_kernel mxt_ukr_avx2_f32_24x4, mxt_ukr_avx2_f32_24x4_e1, mxt_ukr_avx2_f32_24x4_e2;
 mxt_ukr_f64_kernel mxt_ukr_avx2_f64_8x6, mxt_ukr_avx2_f64_8x6_e1;
 mxt_ukr_f64_kernel mxt_ukr_avx2_f64_12x4, mxt_ukr_avx2_f64_12x4_e1, mxt_ukr_avx2_f64_12x4_e2;
+mxt_ukr_f32_pa_kernel mxt_ukr_avx512_f32_32x12_pa, mxt_ukr_avx512_f32_48x8_pa,
+    mxt_ukr_avx512_f32_32x6_pa, mxt_ukr_avx512_f32_16x14_pa, mxt_ukr_avx2_f32_16x6_pa,
+    mxt_ukr_avx2_f32_24x4_pa;
+mxt_ukr_f64_pa_kernel mxt_ukr_avx512_f64_24x8_pa, mxt_ukr_avx512_f64_16x12_pa,
+    mxt_ukr_avx512_f64_16x6_pa, mxt_ukr_avx512_f64_8x14_pa, mxt_ukr_avx2_f64_8x6_pa,
+    mxt_ukr_avx2_f64_12x4_pa;
 #endif
 
 /* Packing (pack.c). Operands are described by strides so that both layouts and
@@ -134,6 +158,13 @@ struct mxt_gemm_plan {
  * register-tile buffer so that only C[0:m, 0:n] is touched. */
 void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
                       const void *ap, const void *bp, void *c, double beta);
+/* mxt_pack_a of the whole block (op(A)'s rows [0, m) from a, strides rs, cs, into
+ * ap) followed by mxt_macro_kernel. When the kernel has a packing variant, A's
+ * rows are contiguous (rs == 1) and the first column strip is full (n >= nr), the
+ * full micro-panels are packed by that variant during the first column strip. */
+void mxt_pack_a_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
+                             const void *a, int64_t rs, int64_t cs, void *ap, const void *bp,
+                             void *c, double beta);
 
 /* Time profile (profile.c): while mxt_kernels_profile(1) is in effect, the wall time
  * inside mxt_pack_a, mxt_pack_b and mxt_macro_kernel is added up per part, over all

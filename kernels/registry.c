@@ -17,11 +17,16 @@
 #define ISA_avx512 MXT_ISA_AVX512
 #define DT_f32 MXT_F32
 #define DT_f64 MXT_F64
+/* The SIMD kernels (ukernel_simd.h) have a packing variant _pa; the generic ones not. */
+#define PA_generic(dt, fn) .dt##_pa = NULL
+#define PA_avx2(dt, fn) .dt##_pa = fn##_pa
+#define PA_avx512(dt, fn) .dt##_pa = fn##_pa
 #define KERNEL(isa, dt, mr, nr, rows, edges)                                                       \
     {                                                                                              \
         {ISA_##isa, DT_##dt, mr, nr, #isa "_" #dt "_" #mr "x" #nr},                                \
             .dt = mxt_ukr_##isa##_##dt##_##mr##x##nr,                                              \
-            EDGES_##edges(dt, mxt_ukr_##isa##_##dt##_##mr##x##nr, rows)                            \
+            EDGES_##edges(dt, mxt_ukr_##isa##_##dt##_##mr##x##nr, rows),                           \
+            PA_##isa(dt, mxt_ukr_##isa##_##dt##_##mr##x##nr)                                       \
     }
 
 static const struct mxt_ukr registry[] = {

@@ -1,4 +1,5 @@
-/* A micro-kernel and its edge kernels (kernels/). A kernel file defines
+/* A micro-kernel, its packing variant BASE_pa and its edge kernels (kernels/). A
+ * kernel file defines
  * MXT_UKR_BASE (the kernel's name), MXT_UKR_MV (vectors of rows, 1 to 3),
  * MXT_UKR_NR and MXT_UKR_ISA_HEADER (ukernel_<isa>_<dtype>.h), then includes this.
  * It instantiates the body once for the full mv x nr tile and once per narrower
@@ -13,8 +14,10 @@
 #define MXT_UKR_CAT(a, b) MXT_UKR_CAT_(a, b)
 
 #define MXT_UKR_NAME MXT_UKR_BASE
+#define MXT_UKR_PA_NAME MXT_UKR_CAT(MXT_UKR_BASE, _pa)
 #include MXT_UKR_ISA_HEADER
 #undef MXT_UKR_NAME
+#undef MXT_UKR_PA_NAME
 
 #if MXT_UKR_MV >= 2
 #if MXT_UKR_MV == 2
