@@ -704,65 +704,33 @@ static int edge_case(const struct mxt_ukr *u, int v, int64_t k) {
     return bad;
 }
 
-MXT_TEST(edge_kernels_match_full_kernel) {
-    int checked = 0;
-    for (int i = 0; i < mxt_kernels_count(); i++) {
-        const struct mxt_kernel_info *ki = mxt_kernels_get(i);
-        const struct mxt_ukr *u = mxt_ukr_find(ki->isa, ki->dtype, ki->mr, ki->nr);
-        CHECK(u != NULL);
-        if (!u || !mxt_kernels_isa_supported(ki->isa) || ki->isa == MXT_ISA_GENERIC) continue;
-        /* every SIMD kernel wider than one vector has an edge kernel per narrower width */
-        CHECK(u->edge_rows > 0 || ki->mr <= 16);
-        for (int v = 1; u->edge_rows > 0 && v * u->edge_rows < ki->mr; v++) {
-            CHECK(ki->dtype == MXT_F32 ? u->f32_edge[v] != NULL : u->f64_edge[v] != NULL);
-            for (int64_t k = 1; k <= 41; k += 20) {
-                CHECK_EQ_INT(edge_case(u, v, k), 0);
-                checked++;
-            }
-        }
-    }
-    if (checked == 0) MXT_SKIP("no SIMD ISA on this CPU");
-}
-
 /* One packing-variant call of u (ukernel_simd.h, _pa) against mxt_pack_a of the
  * same micro-panel followed by the kernel: the packed micro-panel and C must come
  * out bit for bit the same (the same loads and FMAs in the same order). A's source
  * starts one element past a line, with lda = mr + 3, and k runs into the tail loop. */
 static int pa_case(const struct mxt_ukr *u, int64_t k) {
-    const int mr = u->info.mr, nr = u->info.nr, f32 = u->info.dtype == MXT_F32;
-    const size_t es = f32 ? sizeof(float) : sizeof(double);
+    const int mr = u->info.mr, nr = u->info.nr;
+    const enum mxt_dtype dt = u->info.dtype;
+    const size_t es = (size_t)mxt_dtype_size(dt);
     const int64_t lda = mr + 3, ldc = mr + 5;
     char *src = aligned_alloc(64, (size_t)(lda * k + 16) * es);
-    char *ap1 = aligned_alloc(64, (size_t)(mr * k) * es),
-         *ap2 = aligned_alloc(64, (size_t)(mr * k) * es);
+    char *ap1 = aligned_alloc(64, (size_t)(mr * k) * es);
+    char *ap2 = aligned_alloc(64, (size_t)(mr * k) * es);
     char *bp = aligned_alloc(64, (size_t)(nr * k) * es);
     char *c1 = malloc((size_t)(ldc * nr) * es), *c2 = malloc((size_t)(ldc * nr) * es);
     int bad = !src || !ap1 || !ap2 || !bp || !c1 || !c2;
-    for (int64_t i = 0; !bad && i < lda * k + 16; i++) {
-        const double v = (double)((i * 37) % 101) / 50.0 - 1.0;
-        if (f32)
-            ((float *)src)[i] = (float)v;
-        else
-            ((double *)src)[i] = v;
-    }
-    for (int64_t i = 0; !bad && i < nr * k; i++) {
-        const double v = (double)((i * 13) % 29) / 14.0 - 1.0;
-        if (f32)
-            ((float *)bp)[i] = (float)v;
-        else
-            ((double *)bp)[i] = v;
-    }
+    for (int64_t i = 0; !bad && i < lda * k + 16; i++)
+        elem_set(dt, src, (size_t)i, (double)((i * 37) % 101) / 50.0 - 1.0);
+    for (int64_t i = 0; !bad && i < nr * k; i++)
+        elem_set(dt, bp, (size_t)i, (double)((i * 13) % 29) / 14.0 - 1.0);
     for (int64_t i = 0; !bad && i < ldc * nr; i++) {
-        const double v = (double)(i % 7) - 3.0;
-        if (f32)
-            ((float *)c1)[i] = ((float *)c2)[i] = (float)v;
-        else
-            ((double *)c1)[i] = ((double *)c2)[i] = v;
+        elem_set(dt, c1, (size_t)i, (double)(i % 7) - 3.0);
+        elem_set(dt, c2, (size_t)i, (double)(i % 7) - 3.0);
     }
     if (!bad) {
         const char *a = src + es; /* one element past the line */
         mxt_pack_a(u->info.isa, es, mr, mr, k, a, 1, lda, ap2, 0, 1);
-        if (f32) {
+        if (dt == MXT_F32) {
             u->f32_pa(k, (const float *)a, lda, (float *)ap1, (const float *)bp, (float *)c1, ldc,
                       1.5f, 0.5f);
             u->f32(k, (const float *)ap2, (const float *)bp, (float *)c2, ldc, 1.5f, 0.5f);
@@ -785,18 +753,27 @@ static int pa_case(const struct mxt_ukr *u, int64_t k) {
     return bad;
 }
 
-/* Every SIMD kernel has a packing variant that packs and computes as the pair
- * mxt_pack_a + kernel does; the generic kernels have none. */
-MXT_TEST(packing_variants_match_pack_and_kernel) {
+/* Every SIMD kernel's edge kernels and packing variant against the full kernel. */
+MXT_TEST(kernel_variants_match_full_kernel) {
     int checked = 0;
     for (int i = 0; i < mxt_kernels_count(); i++) {
         const struct mxt_kernel_info *ki = mxt_kernels_get(i);
         const struct mxt_ukr *u = mxt_ukr_find(ki->isa, ki->dtype, ki->mr, ki->nr);
         CHECK(u != NULL);
         if (!u) continue;
-        const int has = ki->dtype == MXT_F32 ? u->f32_pa != NULL : u->f64_pa != NULL;
-        CHECK_EQ_INT(has, ki->isa != MXT_ISA_GENERIC);
-        if (!has || !mxt_kernels_isa_supported(ki->isa)) continue;
+        /* every SIMD kernel has a packing variant, the generic ones none */
+        const int has_pa = ki->dtype == MXT_F32 ? u->f32_pa != NULL : u->f64_pa != NULL;
+        CHECK_EQ_INT(has_pa, ki->isa != MXT_ISA_GENERIC);
+        if (!mxt_kernels_isa_supported(ki->isa) || ki->isa == MXT_ISA_GENERIC) continue;
+        /* every SIMD kernel wider than one vector has an edge kernel per narrower width */
+        CHECK(u->edge_rows > 0 || ki->mr <= 16);
+        for (int v = 1; u->edge_rows > 0 && v * u->edge_rows < ki->mr; v++) {
+            CHECK(ki->dtype == MXT_F32 ? u->f32_edge[v] != NULL : u->f64_edge[v] != NULL);
+            for (int64_t k = 1; k <= 41; k += 20) {
+                CHECK_EQ_INT(edge_case(u, v, k), 0);
+                checked++;
+            }
+        }
         for (int64_t k = 1; k <= 41; k += 20) {
             CHECK_EQ_INT(pa_case(u, k), 0);
             checked++;
