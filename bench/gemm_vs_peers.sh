@@ -35,6 +35,7 @@
 # usage: bench/gemm_vs_peers.sh [--quick | --scaling] [--pairs N] [--reps R] [--threads "1 2"]
 #                               [--dtypes "f32 f64"] [--shapes "MxNxK ..."]
 #                               [--config default|model|tuned] [--split rows|columns]
+#                               [--search]
 #   --quick    4 shapes, 3 pairs (a few minutes); default all 7 shapes, 5 pairs
 #   --scaling  multi-core scaling (issue 4, item 3): f32 4096^3 at 1, 2, 4, 8, 16
 #              threads (those up to this machine's CPU count), 3 pairs; each row
@@ -50,6 +51,12 @@
 #              database's winner after `mxtune search`, else the model's pick)
 #   --split    how mxtune's default goto configuration shares the work among
 #              threads: rows (schedule goto, the default) or columns (goto-jc)
+#   --search   tune first: copy the database (mxtune db merge into a scratch file;
+#              yours is not written), run `mxtune search` on every row's problem
+#              there (each thread count of --threads; stored results are resumed,
+#              not measured again), then measure with --config tuned. As the peers
+#              run their fastest kernel, mxtune runs what its tuner picks for the
+#              problem. About 2-5 minutes for the four 2048^3 rows.
 # environment: PEERS_DIR, a directory with gemm_openblas and gemm_blis built from
 #   bench/peers/gemm_peers.c elsewhere (for a machine without a network): then
 #   nothing is installed or built, and build/ must hold gemm_run and mxtune.
@@ -58,7 +65,7 @@ cd "$(dirname "$0")/.."
 
 SHAPES_ALL="512x512x512 2048x2048x2048 4096x4096x4096 4096x4096x64 4096x4096x128 4096x4096x256 8192x1024x1024"
 SHAPES_QUICK="2048x2048x2048 4096x4096x64 4096x4096x256 8192x1024x1024"
-PAIRS="" REPS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default SPLIT=rows
+PAIRS="" REPS="" SHAPES="" THREADS="" DTYPES="" QUICK=0 SCALING=0 CONFIG=default SPLIT=rows SEARCH=0
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) QUICK=1 ;;
@@ -70,6 +77,7 @@ while [ $# -gt 0 ]; do
         --shapes) SHAPES=$2; shift ;;
         --config) CONFIG=$2; shift ;;
         --split) SPLIT=$2; shift ;;
+        --search) SEARCH=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "gemm_vs_peers: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -77,6 +85,10 @@ while [ $# -gt 0 ]; do
 done
 case $CONFIG in default|model|tuned) ;; *) echo "gemm_vs_peers: --config default|model|tuned" >&2; exit 2 ;; esac
 [ "$SPLIT" = rows ] || [ "$SPLIT" = columns ] || { echo "gemm_vs_peers: --split rows|columns" >&2; exit 2; }
+if [ "$SEARCH" = 1 ]; then
+    [ "$CONFIG" = default ] || [ "$CONFIG" = tuned ] || { echo "gemm_vs_peers: --search measures --config tuned, not $CONFIG" >&2; exit 2; }
+    CONFIG=tuned
+fi
 NPROC=$(nproc)
 if [ "$SCALING" = 1 ]; then
     st=""
@@ -150,6 +162,23 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else p
 reps_for() { awk -v f="$1" 'BEGIN { r = int(2e10 / f); if (r < 3) r = 3; if (r > 30) r = 30; print r }'; }
 
 echo "# gemm_vs_peers: $(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $NPROC CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- --search: mxtune tuned for these problems, in a copy of the database -------
+if [ "$SEARCH" = 1 ]; then
+    src=$("$MXT" db list --json | jq -r '.db')
+    export MXTUNE_DB=$TMP/search.db
+    [ -e "$src" ] && "$MXT" db merge "$src" >/dev/null
+    if ! "$MXT" machine show >/dev/null 2>&1; then
+        echo "# --search: no stored profile of this machine; running mxtune probe first" >&2
+        "$MXT" probe >&2
+    fi
+    for t in $THREADS; do
+        for s in $SHAPES; do for d in $DTYPES; do echo "${s//x/ } $d"; done; done >"$TMP/shapes"
+        echo "# --search: mxtune search --shapes <$(wc -l <"$TMP/shapes") problems> --threads $t (in a copy of $src), started $(date -u +%H:%M:%SZ)"
+        "$MXT" search --shapes "$TMP/shapes" --threads "$t" >"$TMP/search.out"
+        "$MXT" db show | grep -F " $t " | sed 's/^/#   /' || true
+    done
+fi
 
 # --- what each peer runs ----------------------------------------------------
 echo "# OpenBLAS ($OBLIB): $("${OB[@]}" --info)   [OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset]"

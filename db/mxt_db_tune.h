@@ -18,7 +18,7 @@
 /* The version of the kernels' code that measurements are tied to: a row
  * measured with another version is stale (reported, never silently reused).
  * Bump it when a kernel change can change which configuration wins. */
-#define MXT_KERNEL_VERSION "2"
+#define MXT_KERNEL_VERSION "3"
 
 /* One problem: every field a typed column; UNIQUE over all of them. */
 struct mxt_db_problem {

@@ -173,6 +173,15 @@ static struct jc_last jc_last_panel(const struct mxt_gemm_plan *plan, int64_t n0
     return l;
 }
 
+/* Test hook (mxt_kernels_test_jc_hold): the last thread of a goto-jc team leaves
+ * its last panel's rows until another thread has taken some, so that a test sees
+ * the take-over whatever the scheduler does. Off: one relaxed load a call. */
+static atomic_int jc_hold;
+
+void mxt_kernels_test_jc_hold(int on) {
+    atomic_store_explicit(&jc_hold, on != 0, memory_order_relaxed);
+}
+
 /* ranges[t] before thread t has packed its last B panel: nothing to take yet. */
 #define JC_NOT_READY (range_word(1, 0))
 
@@ -220,6 +229,11 @@ static void goto_thread_jc(struct mxt_team *team, int tid, int nt, void *arg) {
                  * is visible to whoever sees the range). */
                 atomic_store_explicit(&ctx->ranges[tid], range_word(0, (uint64_t)mq),
                                       memory_order_release);
+                if (nt > 1 && tid == nt - 1 && mq > 0 &&
+                    atomic_load_explicit(&jc_hold, memory_order_relaxed))
+                    while (atomic_load_explicit(&ctx->ranges[tid], memory_order_relaxed) ==
+                           range_word(0, (uint64_t)mq))
+                        sched_yield();
                 int64_t q, cnt;
                 while ((cnt = take_rows(&ctx->ranges[tid], mcq, 0, 1, &q)) > 0)
                     row_block(plan, q * cf->mr, cnt, pc, kb, jc, nb, ab, bb, beta);

@@ -181,6 +181,9 @@ void mxt_prof_stop(enum mxt_prof_part part, double t0);
  * (gemm_goto.c), counted while the profile is on; the take reads and clears. */
 void mxt_prof_count_stolen(int64_t micro_panels);
 uint64_t mxt_kernels_profile_take_stolen(void);
+/* Tests only (gemm_goto.c): while on, the last thread of a goto-jc team waits with
+ * its last panel until another thread has taken rows of it. */
+void mxt_kernels_test_jc_hold(int on);
 
 /* C[0:m, 0:n] *= beta (beta == 0: set to 0 without reading C). */
 void mxt_scale_c(enum mxt_dtype dtype, int64_t m, int64_t n, void *c, int64_t ldc, double beta);

@@ -438,10 +438,12 @@ MXT_TEST(goto_jc_every_kernel) {
 
 /* goto-jc: a thread done with its own columns takes row blocks of another's last B
  * panel (gemm_goto.c). N = 3 nr gives thread 0 of 2 one column micro-panel and
- * thread 1 two, so thread 0 finishes first; the blocks it takes must come out as
- * thread 1 would have computed them, with the last K block's beta (the call's own
- * beta when K fits one block, 1 after the first). Each case is run until the
- * profile has counted a taken block (50 calls at most), and every call checked. */
+ * thread 1 two (4 nr on 3 threads: the last has two). The test hook makes the last
+ * thread wait until another has taken rows of its last panel, so every call takes
+ * some over whatever the scheduler does (without it, on a loaded machine thread 0
+ * could stay descheduled until thread 1 had finished alone: seen under load). The
+ * taken blocks must come out as the owner would have computed them, with the last
+ * K block's beta (the call's own when K fits one block, 1 after the first). */
 MXT_TEST(goto_jc_takes_over_last_panel) {
     const struct mxt_kernel_info *ki = NULL;
     for (int i = 0; i < mxt_kernels_count() && !ki; i++) {
@@ -460,18 +462,16 @@ MXT_TEST(goto_jc_takes_over_last_panel) {
                                            .kc = kcs[c],
                                            .nc = 4 * ki->nr,
                                            .threads = threads};
-            uint64_t taken = 0;
-            for (int call = 0; call < 50 && taken == 0; call++) {
-                mxt_kernels_profile_take_stolen();
-                mxt_kernels_profile(1);
-                const int bad =
-                    run_case(MXT_F64, MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 96 * ki->mr + 3,
-                             (threads + 1) * ki->nr - 1, 40, 1.5, 0.5, &cfg, 0);
-                mxt_kernels_profile(0);
-                taken = mxt_kernels_profile_take_stolen();
-                CHECK_EQ_INT(bad, 0);
-            }
-            CHECK(taken > 0);
+            mxt_kernels_profile_take_stolen();
+            mxt_kernels_profile(1);
+            mxt_kernels_test_jc_hold(1);
+            const int bad =
+                run_case(MXT_F64, MXT_COL_MAJOR, MXT_NO_TRANS, MXT_NO_TRANS, 96 * ki->mr + 3,
+                         (threads + 1) * ki->nr - 1, 40, 1.5, 0.5, &cfg, 0);
+            mxt_kernels_test_jc_hold(0);
+            mxt_kernels_profile(0);
+            CHECK_EQ_INT(bad, 0);
+            CHECK(mxt_kernels_profile_take_stolen() > 0);
         }
 }
 
