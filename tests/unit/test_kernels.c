@@ -713,12 +713,15 @@ static int pa_case(const struct mxt_ukr *u, int64_t k) {
     const enum mxt_dtype dt = u->info.dtype;
     const size_t es = (size_t)mxt_dtype_size(dt);
     const int64_t lda = mr + 3, ldc = mr + 5;
-    char *src = aligned_alloc(64, (size_t)(lda * k + 16) * es);
-    char *ap1 = aligned_alloc(64, (size_t)(mr * k) * es);
-    char *ap2 = aligned_alloc(64, (size_t)(mr * k) * es);
-    char *bp = aligned_alloc(64, (size_t)(nr * k) * es);
+    /* sizes rounded to the alignment, as aligned_alloc wants (AddressSanitizer enforces it) */
+    const int64_t e = (int64_t)es;
+    char *src = aligned_alloc(64, (size_t)mxt_round_up((lda * k + 16) * e, 64));
+    char *ap1 = aligned_alloc(64, (size_t)mxt_round_up(mr * k * e, 64));
+    char *ap2 = aligned_alloc(64, (size_t)mxt_round_up(mr * k * e, 64));
+    char *bp = aligned_alloc(64, (size_t)mxt_round_up(nr * k * e, 64));
     char *c1 = malloc((size_t)(ldc * nr) * es), *c2 = malloc((size_t)(ldc * nr) * es);
     int bad = !src || !ap1 || !ap2 || !bp || !c1 || !c2;
+    if (bad) fprintf(stderr, "%s k=%lld: out of memory in the test\n", u->info.name, (long long)k);
     for (int64_t i = 0; !bad && i < lda * k + 16; i++)
         elem_set(dt, src, (size_t)i, (double)((i * 37) % 101) / 50.0 - 1.0);
     for (int64_t i = 0; !bad && i < nr * k; i++)
