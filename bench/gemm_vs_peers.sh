@@ -176,7 +176,10 @@ if [ "$SEARCH" = 1 ]; then
         for s in $SHAPES; do for d in $DTYPES; do echo "${s//x/ } $d"; done; done >"$TMP/shapes"
         echo "# --search: mxtune search --shapes <$(wc -l <"$TMP/shapes") problems> --threads $t (in a copy of $src), started $(date -u +%H:%M:%SZ)"
         "$MXT" search --shapes "$TMP/shapes" --threads "$t" >"$TMP/search.out"
-        "$MXT" db show | grep -F " $t " | sed 's/^/#   /' || true
+        while read -r m n k d; do
+            "$MXT" lookup --op gemm -m "$m" -n "$n" -k "$k" --dtype "$d" --threads "$t" --json |
+                jq -r --arg p "$d ${m}x${n}x${k} ${t}t" '"#   \($p): \(.config.schedule) \(.config.isa) \(.config.mr)x\(.config.nr) mc=\(.config.mc) kc=\(.config.kc) nc=\(.config.nc), \(.gflops * 10 | round / 10) GFLOP/s (\(.source))"'
+        done <"$TMP/shapes"
     done
 fi
 
