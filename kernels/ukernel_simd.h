@@ -111,13 +111,13 @@ MXT_UKR_CAT2(MXT_UKR_NAME, _body)(int64_t k, const MXT_SIMD_E *restrict a, int64
         MXT_UKR_STEP(2, fused);
         MXT_UKR_STEP(3, fused);
         a += 4 * astride;
-        apk += fused ? 4 * MXT_UKR_ASTEP : 0;
+        if (fused) apk += 4 * MXT_UKR_ASTEP; /* apk is NULL otherwise */
         b += 4 * MXT_UKR_NR;
     }
     for (; p < k; p++) {
         MXT_UKR_STEP(0, fused);
         a += astride;
-        apk += fused ? MXT_UKR_ASTEP : 0;
+        if (fused) apk += MXT_UKR_ASTEP;
         b += MXT_UKR_NR;
     }
     const MXT_SIMD_V va = MXT_SIMD_SET1(alpha);
@@ -161,6 +161,8 @@ void MXT_UKR_PA_NAME(int64_t k, const MXT_SIMD_E *restrict asrc, int64_t lda,
 #endif
 
 #undef MXT_UKR_STEP
+#undef MXT_UKR_CAT2
+#undef MXT_UKR_CAT2_
 #undef MXT_UKR_CLINE
 #undef MXT_UKR_MR
 #ifdef MXT_UKR_ASTEP_DEFAULT
