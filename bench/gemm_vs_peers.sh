@@ -165,16 +165,16 @@ echo "# gemm_vs_peers: $(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /pro
 
 # --- --search: mxtune tuned for these problems, in a copy of the database -------
 if [ "$SEARCH" = 1 ]; then
-    src=$("$MXT" db list --json | jq -r '.db')
+    src=$("$MXT" db list --json 2>/dev/null | jq -r '.db // empty' || true) # none yet: ""
     export MXTUNE_DB=$TMP/search.db
-    [ -e "$src" ] && "$MXT" db merge "$src" >/dev/null
+    if [ -n "$src" ] && [ -e "$src" ]; then "$MXT" db merge "$src" >/dev/null; fi
     if ! "$MXT" machine show >/dev/null 2>&1; then
         echo "# --search: no stored profile of this machine; running mxtune probe first" >&2
         "$MXT" probe >&2
     fi
     for t in $THREADS; do
         for s in $SHAPES; do for d in $DTYPES; do echo "${s//x/ } $d"; done; done >"$TMP/shapes"
-        echo "# --search: mxtune search --shapes <$(wc -l <"$TMP/shapes") problems> --threads $t (in a copy of $src), started $(date -u +%H:%M:%SZ)"
+        echo "# --search: mxtune search --shapes <$(wc -l <"$TMP/shapes") problems> --threads $t (in a copy of ${src:-no database}), started $(date -u +%H:%M:%SZ)"
         "$MXT" search --shapes "$TMP/shapes" --threads "$t" >"$TMP/search.out"
         while read -r m n k d; do
             "$MXT" lookup --op gemm -m "$m" -n "$n" -k "$k" --dtype "$d" --threads "$t" --json |
