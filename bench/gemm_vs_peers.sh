@@ -56,7 +56,8 @@
 #              there (each thread count of --threads; stored results are resumed,
 #              not measured again), then measure with --config tuned. As the peers
 #              run their fastest kernel, mxtune runs what its tuner picks for the
-#              problem. About 2-5 minutes for the four 2048^3 rows.
+#              problem. The four 2048^3 rows took 2 min 41 s on the Zen 5 guest
+#              (searching and measuring), the full set 18 minutes.
 # environment: PEERS_DIR, a directory with gemm_openblas and gemm_blis built from
 #   bench/peers/gemm_peers.c elsewhere (for a machine without a network): then
 #   nothing is installed or built, and build/ must hold gemm_run and mxtune.

@@ -47,8 +47,9 @@ void mxt_pack_a_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_
         mxt_macro_kernel(plan, m, n, k, ap, bp, c, beta);
         return;
     }
-    /* Saves about 2 % of a 2048^3 f64 call on the Zen 5 guest (docs/benchmarks.md,
-     * session 7): A's source is read while the FMA units work instead of before. */
+    /* A's source is read while the FMA units work instead of before: on one thread
+     * of the Zen 5 guest 1-1.4 % of an f64 2048^3 call, 2 % at 4096^3
+     * (docs/benchmarks.md, session 7). */
     if (m % mr) /* the partial last micro-panel: packed as usual, zero-padded */
         mxt_pack_a(plan->cfg.isa, plan->esz, mr, m, k, a, rs, cs, ap, panels - 1, panels);
     const double t0 = mxt_prof_start();
