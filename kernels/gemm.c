@@ -257,15 +257,16 @@ static int gemm_run(const struct gemm_args *g, const struct mxt_config *cfg) {
     plan.ukr = mxt_ukr_find(plan.cfg.isa, g->dtype, plan.cfg.mr, plan.cfg.nr);
     if (!plan.ukr || plan.cfg.mr * plan.cfg.nr > MXT_TILE_MAX)
         return mxt_error(MXT_EINVAL, "no usable micro-kernel %dx%d", plan.cfg.mr, plan.cfg.nr);
-    /* Packing A inside the first column strip (mxt_pack_a_macro_kernel) only for A
-     * blocks within half of L2. The variant passes the whole block's source and
-     * packed lines through L2 in row-tile order; with a block of 7/8 of L2
+    /* Packing A inside the first column strip (mxt_pack_a_macro_kernel) only with a
+     * kernel that has a packing variant, and for A blocks within half of L2. The variant passes the
+     * whole block's source and packed lines through L2 in row-tile order; with a block of 7/8 of L2
      * (goto f64 1024x192x512, mc 448, kc 256, 8x6) cachegrind counted 16 % more L2
      * misses than with the block packed first, and on the Zen 5 guest blocks of
      * that size gained nothing (0.994-1.003, docs/benchmarks.md, session 7). */
     const int64_t ablock = mxt_min64(plan.cfg.mc, mxt_round_up(pr->m, plan.cfg.mr)) *
                            mxt_min64(plan.cfg.kc, pr->k) * (int64_t)plan.esz;
-    plan.pack_a_fused = ablock <= cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1 << 20) / 2;
+    const int has_pa = g->dtype == MXT_F32 ? plan.ukr->f32_pa != NULL : plan.ukr->f64_pa != NULL;
+    plan.pack_a_fused = has_pa && ablock <= cache_bytes(_SC_LEVEL2_CACHE_SIZE, 1 << 20) / 2;
     if (mxt_schedule_is_goto(plan.cfg.schedule)) return mxt_gemm_run_goto(&plan);
     return mxt_gemm_run_cake(&plan);
 }

@@ -41,8 +41,7 @@ void mxt_pack_a_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_
     const int mr = plan->cfg.mr, nr = plan->cfg.nr;
     const int f32 = plan->prob.dtype == MXT_F32;
     const int64_t panels = mxt_ceil_div(m, mr);
-    const int fused = f32 ? plan->ukr->f32_pa != NULL : plan->ukr->f64_pa != NULL;
-    if (m <= 0 || n < nr || rs != 1 || !fused || !plan->pack_a_fused) {
+    if (m <= 0 || n < nr || rs != 1 || !plan->pack_a_fused) {
         mxt_pack_a(plan->cfg.isa, plan->esz, mr, m, k, a, rs, cs, ap, 0, panels);
         mxt_macro_kernel(plan, m, n, k, ap, bp, c, beta);
         return;

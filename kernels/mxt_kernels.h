@@ -150,7 +150,7 @@ struct mxt_gemm_plan {
     struct mxt_config cfg;
     const struct mxt_ukr *ukr;
     size_t esz;
-    int pack_a_fused; /* mxt_pack_a_macro_kernel may use the packing variant */
+    int pack_a_fused; /* the kernel has a packing variant and the A block fits half of L2 */
 };
 
 /* Macro-kernel (macro.c): C[0:m, 0:n] (column-major, ldc) = alpha * Ap * Bp + beta * C
@@ -160,10 +160,10 @@ struct mxt_gemm_plan {
 void mxt_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
                       const void *ap, const void *bp, void *c, double beta);
 /* mxt_pack_a of the whole block (op(A)'s rows [0, m) from a, strides rs, cs, into
- * ap) followed by mxt_macro_kernel. When the plan allows it (pack_a_fused), the
- * kernel has a packing variant, A's rows are contiguous (rs == 1) and the first
- * column strip is full (n >= nr), the full micro-panels are packed by that variant
- * during the first column strip. */
+ * ap) followed by mxt_macro_kernel. When the plan allows it (pack_a_fused), A's
+ * rows are contiguous (rs == 1) and the first column strip is full (n >= nr), the
+ * full micro-panels are packed by the kernel's packing variant during the first
+ * column strip. */
 void mxt_pack_a_macro_kernel(const struct mxt_gemm_plan *plan, int64_t m, int64_t n, int64_t k,
                              const void *a, int64_t rs, int64_t cs, void *ap, const void *bp,
                              void *c, double beta);

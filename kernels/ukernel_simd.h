@@ -11,8 +11,8 @@
 #if !defined(MXT_SIMD_V) || !defined(MXT_SIMD_E) || !defined(MXT_SIMD_W)
 #error "include an ukernel_<isa>_<dtype>.h header, not this body"
 #endif
-#if !defined(MXT_UKR_MV) || !defined(MXT_UKR_NR) || !defined(MXT_UKR_NAME)
-#error "define MXT_UKR_MV, MXT_UKR_NR and MXT_UKR_NAME before including this body"
+#if !defined(MXT_UKR_MV) || !defined(MXT_UKR_NR) || !defined(MXT_UKR_NAME) || !defined(MXT_UKR_CAT)
+#error "include this body through ukernel_family.h, with MXT_UKR_MV, MXT_UKR_NR and MXT_UKR_NAME"
 #endif
 
 #define MXT_UKR_MR (MXT_SIMD_W * MXT_UKR_MV)
@@ -69,14 +69,12 @@
         }                                                                                          \
     } while (0)
 
-#define MXT_UKR_CAT2_(x, y) x##y
-#define MXT_UKR_CAT2(x, y) MXT_UKR_CAT2_(x, y)
 /* The body, once for the kernel and once for its packing variant (fused constant). */
 static inline __attribute__((always_inline)) void
-MXT_UKR_CAT2(MXT_UKR_NAME, _body)(int64_t k, const MXT_SIMD_E *restrict a, int64_t lda,
-                                  MXT_SIMD_E *restrict apk, const MXT_SIMD_E *restrict b,
-                                  MXT_SIMD_E *restrict c, int64_t ldc, MXT_SIMD_E alpha,
-                                  MXT_SIMD_E beta, const int fused) {
+MXT_UKR_CAT(MXT_UKR_NAME, _body)(int64_t k, const MXT_SIMD_E *restrict a, int64_t lda,
+                                 MXT_SIMD_E *restrict apk, const MXT_SIMD_E *restrict b,
+                                 MXT_SIMD_E *restrict c, int64_t ldc, MXT_SIMD_E alpha,
+                                 MXT_SIMD_E beta, const int fused) {
     MXT_SIMD_V acc[MXT_UKR_MV][MXT_UKR_NR];
     MXT_UNROLL for (int j = 0; j < MXT_UKR_NR; j++) {
         MXT_UNROLL for (int i = 0; i < MXT_UKR_MV; i++) acc[i][j] = MXT_SIMD_ZERO();
@@ -147,7 +145,7 @@ MXT_UKR_CAT2(MXT_UKR_NAME, _body)(int64_t k, const MXT_SIMD_E *restrict a, int64
 
 void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *restrict b,
                   MXT_SIMD_E *restrict c, int64_t ldc, MXT_SIMD_E alpha, MXT_SIMD_E beta) {
-    MXT_UKR_CAT2(MXT_UKR_NAME, _body)(k, a, 0, NULL, b, c, ldc, alpha, beta, 0);
+    MXT_UKR_CAT(MXT_UKR_NAME, _body)(k, a, 0, NULL, b, c, ldc, alpha, beta, 0);
 }
 
 #ifdef MXT_UKR_PA_NAME
@@ -156,13 +154,11 @@ void MXT_UKR_NAME(int64_t k, const MXT_SIMD_E *restrict a, const MXT_SIMD_E *res
 void MXT_UKR_PA_NAME(int64_t k, const MXT_SIMD_E *restrict asrc, int64_t lda,
                      MXT_SIMD_E *restrict apk, const MXT_SIMD_E *restrict b, MXT_SIMD_E *restrict c,
                      int64_t ldc, MXT_SIMD_E alpha, MXT_SIMD_E beta) {
-    MXT_UKR_CAT2(MXT_UKR_NAME, _body)(k, asrc, lda, apk, b, c, ldc, alpha, beta, 1);
+    MXT_UKR_CAT(MXT_UKR_NAME, _body)(k, asrc, lda, apk, b, c, ldc, alpha, beta, 1);
 }
 #endif
 
 #undef MXT_UKR_STEP
-#undef MXT_UKR_CAT2
-#undef MXT_UKR_CAT2_
 #undef MXT_UKR_CLINE
 #undef MXT_UKR_MR
 #ifdef MXT_UKR_ASTEP_DEFAULT
